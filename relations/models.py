@@ -1,0 +1,404 @@
+"""The domain: actors and how they deal with each other, as sourced, scored events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from relations.categories import SCORE_MAX, SCORE_MIN, Category, default_score
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    RUSSIAN = "ru", "Russian"
+    HEBREW = "he", "Hebrew"
+    ARABIC = "ar", "Arabic"
+    UKRAINIAN = "uk", "Ukrainian"
+    PERSIAN = "fa", "Persian"
+    OTHER = "xx", "Other"
+
+
+class Actor(models.Model):
+    class Kind(models.TextChoices):
+        STATE = "state", "State"
+        GOVERNMENT_BODY = "government_body", "Government body"
+        ORGANISATION = "organisation", "Organisation"
+        ARMED_GROUP = "armed_group", "Armed group"
+        PERSON = "person", "Person"
+        INTERNATIONAL_BODY = "international_body", "International body"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    country_code = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code, e.g. RU.")],
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="For a person: their office.")
+    description = models.TextField(blank=True)
+    colour = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #1f77b4.")],
+    )
+    wikidata_id = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[0-9]+$", "A Wikidata id looks like Q159.")],
+    )
+    is_core = models.BooleanField(default=False, help_text="Shown on the overview.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "name"], name="actor_kind_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dashboard:actor", args=[self.slug])
+
+
+class Alias(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    text = models.CharField(max_length=200)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    case_sensitive = models.BooleanField(
+        default=False,
+        help_text="Match only with this exact case (for short forms such as 'US' or 'PA').",
+    )
+
+    class Meta:
+        ordering = ["language", "text"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("text"), "language", name="alias_unique_text_per_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.language})"
+
+
+class Affiliation(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="affiliations")
+    parent = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Empty while it holds.")
+
+    class Meta:
+        ordering = ["actor", "start_date"]
+        indexes = [models.Index(fields=["actor", "start_date"], name="affiliation_actor_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True)
+                | models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="affiliation_dates_in_order",
+                violation_error_message="The end date must not be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(actor=models.F("parent")),
+                name="affiliation_not_self",
+                violation_error_message="An actor cannot be affiliated with itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} → {self.parent} ({self.role or 'member'})"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or day <= self.end_date
+        )
+
+
+class Event(models.Model):
+    """Concrete base of Meeting, Statement and Allegation (multi-table inheritance)."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        STATEMENT = "statement", "Statement"
+        ALLEGATION = "allegation", "Allegation"
+
+    class Precision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, editable=False)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    date = models.DateField()
+    date_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    location = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=10, choices=Category.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    note = models.TextField(
+        blank=True, help_text="Editors' note: how the date was set, where a source is wrong."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(inherit=True, excluded_fields=["search_vector"])
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-date", "-id"], name="event_status_date"),
+            models.Index(fields=["kind", "status", "-date"], name="event_kind_status_date"),
+            models.Index(fields=["category", "-date"], name="event_category_date"),
+            GinIndex(fields=["search_vector"], name="event_search_vector"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("dashboard:event", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        if not self.kind and type(self) is not Event:
+            self.kind = type(self).KIND
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def clean(self):
+        super().clean()
+        if self.is_published and (self.pk is None or not self.sources.exists()):
+            raise ValidationError(
+                {"status": "A published event needs at least one source: add one, then publish."}
+            )
+
+    def specific(self) -> Event:
+        """The Meeting, Statement or Allegation row behind this event."""
+        if type(self) is not Event:
+            return self
+        return getattr(self, self.kind, self)
+
+    def independent_outlet_count(self) -> int:
+        return independent_outlets(self.sources.all())
+
+
+class Meeting(Event):
+    KIND = Event.Kind.MEETING
+
+    class Format(models.TextChoices):
+        VISIT = "visit", "Visit"
+        HOSTED = "hosted", "Hosted"
+        THIRD_PARTY = "third_party", "Third party"
+        MULTILATERAL = "multilateral", "Multilateral"
+        PHONE = "phone", "Phone call"
+
+    format = models.CharField(max_length=12, choices=Format.choices, default=Format.HOSTED)
+    city = models.CharField(max_length=100, blank=True)
+    purpose = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+
+
+class Statement(Event):
+    KIND = Event.Kind.STATEMENT
+
+    class Channel(models.TextChoices):
+        PRESS_CONFERENCE = "press_conference", "Press conference"
+        INTERVIEW = "interview", "Interview"
+        OFFICIAL_STATEMENT = "official_statement", "Official statement"
+        SOCIAL_MEDIA = "social_media", "Social media"
+        SPEECH = "speech", "Speech"
+        VOTE_EXPLANATION = "vote_explanation", "Explanation of vote"
+
+    speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
+    quote = models.TextField(blank=True)
+    original_language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    channel = models.CharField(
+        max_length=20, choices=Channel.choices, default=Channel.OFFICIAL_STATEMENT
+    )
+    responding_to = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="statement_responses"
+    )
+
+
+class Allegation(Event):
+    KIND = Event.Kind.ALLEGATION
+
+    class EvidenceStatus(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        DISPUTED = "disputed", "Disputed"
+        CORROBORATED = "corroborated", "Corroborated"
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUTED = "refuted", "Refuted"
+        RETRACTED = "retracted", "Retracted"
+
+    claimant = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="claims_made")
+    accused = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="claims_against")
+    claim = models.TextField()
+    evidence_status = models.CharField(
+        max_length=12, choices=EvidenceStatus.choices, default=EvidenceStatus.UNVERIFIED
+    )
+    evidence_note = models.TextField(blank=True)
+    responses = models.ManyToManyField(
+        Event,
+        blank=True,
+        related_name="responded_allegations",
+        help_text="Denials, corroborations and other events that answer this claim.",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["evidence_status"], name="allegation_evidence_status")]
+
+
+EVENT_MODELS: dict[str, type[Event]] = {
+    Event.Kind.MEETING: Meeting,
+    Event.Kind.STATEMENT: Statement,
+    Event.Kind.ALLEGATION: Allegation,
+}
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        HOST = "host", "Host"
+        GUEST = "guest", "Guest"
+        PARTICIPANT = "participant", "Participant"
+        SPEAKER = "speaker", "Speaker"
+        TARGET = "target", "Target"
+        CLAIMANT = "claimant", "Claimant"
+        ACCUSED = "accused", "Accused"
+        MEDIATOR = "mediator", "Mediator"
+        SUBJECT = "subject", "Subject"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
+
+    class Meta:
+        ordering = ["event", "id"]
+        indexes = [models.Index(fields=["actor", "event"], name="participant_actor_event")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "actor", "role"], name="participant_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} ({self.role})"
+
+
+class Interaction(models.Model):
+    """A directed, scored relation between two actors that an event shows."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="interactions")
+    source = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="interactions_out")
+    target = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="interactions_in")
+    score = models.FloatField(
+        blank=True,
+        validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)],
+        help_text="−10 (conflict) to +10 (cooperation). Empty: the category's default.",
+    )
+
+    class Meta:
+        ordering = ["event", "id"]
+        indexes = [
+            models.Index(fields=["source", "target"], name="interaction_dyad"),
+            models.Index(fields=["target", "source"], name="interaction_dyad_reverse"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=SCORE_MIN) & models.Q(score__lte=SCORE_MAX),
+                name="interaction_score_range",
+                violation_error_message="The score must lie between −10 and +10.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")),
+                name="interaction_distinct_actors",
+                violation_error_message="Source and target must be different actors.",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "source", "target"], name="interaction_unique_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}: {self.score:+.1f}"
+
+    def save(self, *args, **kwargs):
+        if self.score is None:
+            self.score = default_score(self.event.category)
+        super().save(*args, **kwargs)
+
+
+class Source(models.Model):
+    class Reliability(models.TextChoices):
+        A = "A", "A — completely reliable"
+        B = "B", "B — usually reliable"
+        C = "C", "C — fairly reliable"
+        D = "D", "D — not usually reliable"
+        E = "E", "E — unreliable"
+        F = "F", "F — reliability cannot be judged"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=2000, blank=True)
+    outlet = models.CharField(max_length=200)
+    title = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    quote = models.TextField(help_text="The exact words that support the event.")
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, blank=True)
+
+    class Meta:
+        ordering = ["event", "published_at", "id"]
+        indexes = [models.Index(fields=["event"], name="source_event")]
+
+    def __str__(self) -> str:
+        return f"{self.outlet}: {self.title or self.url}"
+
+
+def independent_outlets(sources) -> int:
+    """How many independent outlets support an event: one URL or one outlet counts once."""
+    seen_outlets: set[str] = set()
+    seen_urls: set[str] = set()
+    count = 0
+    for source in sources:
+        outlet = source.outlet.strip().casefold()
+        url = _url_identity(source.url)
+        if outlet in seen_outlets or (url and url in seen_urls):
+            continue
+        seen_outlets.add(outlet)
+        if url:
+            seen_urls.add(url)
+        count += 1
+    return count
+
+
+def _url_identity(url: str) -> str:
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}?{parts.query}"
