@@ -7,6 +7,7 @@ Redis is started once, its pid file and unix socket telling later callers it is 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -109,7 +110,5 @@ def stop_embedded_redis() -> None:
         sock.settimeout(5)
         sock.connect(str(REDIS_SOCKET))
         sock.sendall(b"SHUTDOWN SAVE\r\n")
-        try:
+        with contextlib.suppress(OSError):
             sock.recv(16)
-        except OSError:
-            pass
