@@ -10,5 +10,6 @@ admin.site.index_title = "Curate actors, events, feeds and articles"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("dashboard.api_urls")),
     path("", include("dashboard.urls")),
 ]

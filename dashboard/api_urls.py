@@ -1,0 +1,3 @@
+"""JSON API and exports (owned by the API work)."""
+
+urlpatterns: list = []
