@@ -1,0 +1,123 @@
+"""Do pages stay fast as the archive grows?
+
+For each page and API endpoint, on the same process and database:
+- scale_<name>: server time at full size (1,000,000 articles, 200,000 events by default)
+  over the time at 1% of that;
+- overhead_<name>: server time over the time of the same SQL statements run alone;
+- queries_<name>: the query count at both sizes (they must be equal).
+
+Usage: python bench/pages.py [--full-articles N] [--full-events N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+
+from common import median_seconds, report, setup_django
+
+
+def pages(today: dt.date) -> dict[str, str]:
+    year_ago = (today - dt.timedelta(days=365)).isoformat()
+    five_years = (today - dt.timedelta(days=5 * 365)).isoformat()
+    return {
+        "overview": "/",
+        "timeline_actor": "/timeline/?actor=russia",
+        "timeline_search": "/timeline/?q=condemns",
+        "relations_graph": f"/relations/?since={year_ago}&until={today}&rollup=1",
+        "dyad_page": f"/relations/russia/hamas/?bucket=week&since={five_years}&until={today}",
+        "article_inbox": "/articles/",
+        "api_events": "/api/events/",
+        "api_dyads": f"/api/dyads/?a=russia&b=hamas&bucket=week&since={five_years}&until={today}",
+        "api_graph": f"/api/graph/?since={year_ago}&until={today}&rollup=1",
+    }
+
+
+def measure(client, url: str, runs: int) -> tuple[float, float, int]:
+    """(server seconds, SQL-alone seconds, query count) for one URL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+
+    server = median_seconds(get, runs=runs)
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    statements = [query["sql"] for query in captured.captured_queries]
+
+    def sql_alone():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+
+    return server, median_seconds(sql_alone, runs=runs), len(statements)
+
+
+def grow_to(articles: int, events: int, actors: int, seed: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from ingest.models import Article
+    from relations.models import Event
+
+    missing_articles = max(0, articles - Article.objects.count())
+    missing_events = max(0, events - Event.objects.count())
+    started = time.perf_counter()
+    call_command(
+        "generate_synthetic",
+        actors=actors,
+        events=missing_events,
+        articles=missing_articles,
+        seed=seed,
+        verbosity=0,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    report(f"generate_{articles}_articles_seconds", time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full-articles", type=int, default=1_000_000)
+    parser.add_argument("--full-events", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=7)
+    options = parser.parse_args()
+
+    setup_django("pages")
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("load_seeds", verbosity=0)
+    client = Client()
+    urls = pages(dt.date.today())
+
+    small_articles = options.full_articles // 100
+    small_events = options.full_events // 100
+    grow_to(small_articles, small_events, actors=60, seed=1)
+    cache.clear()
+    small = {name: measure(client, url, options.runs) for name, url in urls.items()}
+
+    grow_to(options.full_articles, options.full_events, actors=140, seed=2)
+    cache.clear()
+    full = {name: measure(client, url, options.runs) for name, url in urls.items()}
+
+    for name in urls:
+        small_server, _, small_queries = small[name]
+        full_server, full_sql, full_queries = full[name]
+        report(f"scale_{name}", full_server / small_server)
+        report(f"overhead_{name}", full_server / full_sql if full_sql else float("nan"))
+        report(f"queries_{name}", f"{small_queries} -> {full_queries}")
+        report(f"ms_{name}", f"{small_server * 1000:.1f} -> {full_server * 1000:.1f}")
+
+
+if __name__ == "__main__":
+    main()
