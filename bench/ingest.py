@@ -43,10 +43,11 @@ HEADLINES = [
 ]
 
 
-def build_feed(index: int, entries: int) -> bytes:
+def build_feed(index: int, entries: int, generation: int = 0) -> bytes:
+    """An RSS document; a later generation shifts the window, as a live feed does."""
     rng = random.Random(index)
     items = []
-    for number in range(entries):
+    for number in range(generation, generation + entries):
         headline = rng.choice(HEADLINES)
         day = 1 + (number % 28)
         date = email.utils.format_datetime(dt.datetime(2024, 5, day, 8, number % 60, tzinfo=dt.UTC))
@@ -70,18 +71,24 @@ reacted on Tuesday; <a href="https://news.example/{index}/{number}">read more</a
 
 
 class FeedServer:
+    """A threaded loopback server for feeds, with ETags; `publish` swaps a feed's body."""
+
     def __init__(self, bodies: dict[str, bytes]):
-        etags = {path: hashlib.sha1(body).hexdigest() for path, body in bodies.items()}
+        self.bodies: dict[str, bytes] = {}
+        self.etags: dict[str, str] = {}
+        for path, body in bodies.items():
+            self.publish(path, body)
+        feeds = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
-                body = bodies.get(self.path)
+                body = feeds.bodies.get(self.path)
                 if body is None:
                     self.send_error(404)
                     return
-                etag = f'"{etags[self.path]}"'
+                etag = feeds.etags[self.path]
                 if self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
                     self.send_header("ETag", etag)
@@ -101,6 +108,10 @@ class FeedServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def publish(self, path: str, body: bytes) -> None:
+        self.etags[path] = f'"{hashlib.sha1(body).hexdigest()}"'
+        self.bodies[path] = body
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"

@@ -1,0 +1,205 @@
+"""`make load`: a fixed request rate on gunicorn for 60 s while ingestion runs.
+
+Sets up a dedicated database with the seeds plus synthetic data, serves it with gunicorn on
+loopback, keeps a loopback feed server changing and ingesting in a loop, and holds
+--rate requests per second with locust. Prints requests per second, p50/p99 latency and the
+error count.
+
+Usage: python bench/load.py [--rate 40] [--seconds 60] [--articles 100000] [--events 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from common import ROOT, report, setup_django
+
+from ingest import FeedServer, build_feed  # bench/ingest.py
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} did not come up")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=int, default=40, help="requests per second")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    options = parser.parse_args()
+
+    setup_django("load")
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from ingest.models import Feed
+    from relations.models import Event
+
+    call_command("load_seeds", verbosity=0)
+    call_command(
+        "generate_synthetic", events=options.events, articles=options.articles, verbosity=0
+    )
+    event_ids = list(
+        Event.objects.filter(status="published").order_by("?").values_list("id", flat=True)[:200]
+    )
+
+    server = FeedServer({})
+    generation = 0
+    for index in range(options.feeds):
+        path = f"/feed/{index}.xml"
+        server.publish(path, build_feed(index, 50, generation))
+        Feed.objects.create(url=server.url(path), title=f"Load feed {index}")
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "RELWATCH_ALLOW_PRIVATE_FEEDS": "true",
+        "LOG_LEVEL": "WARNING",
+        "LOAD_EVENT_IDS": ",".join(map(str, event_ids)),
+    }
+    python = sys.executable
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    web = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "relwatch.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(options.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    stop = threading.Event()
+    ingest_runs = 0
+
+    def keep_ingesting():
+        nonlocal generation, ingest_runs
+        while not stop.is_set():
+            generation += 5
+            for index in range(options.feeds):
+                server.publish(f"/feed/{index}.xml", build_feed(index, 50, generation))
+            subprocess.run(
+                [python, "manage.py", "ingest", "--all"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            ingest_runs += 1
+            stop.wait(2)
+
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        ingester = threading.Thread(target=keep_ingesting, daemon=True)
+        ingester.start()
+        with tempfile.TemporaryDirectory() as folder:
+            prefix = str(Path(folder) / "load")
+            subprocess.run(
+                [
+                    python,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(ROOT / "bench/locustfile.py"),
+                    "--headless",
+                    "-u",
+                    str(options.rate),
+                    "-r",
+                    str(options.rate),
+                    "-t",
+                    f"{options.seconds}s",
+                    "--host",
+                    f"http://127.0.0.1:{port}",
+                    "--csv",
+                    prefix,
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=False,
+            )
+            stop.set()
+            ingester.join(timeout=120)
+            totals = _aggregated(prefix + "_stats.csv")
+    finally:
+        stop.set()
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
+
+    report("target_rate", options.rate)
+    report("requests", int(totals["Request Count"]))
+    report("requests_per_second", float(totals["Requests/s"]))
+    report("p50_ms", float(totals["50%"]))
+    report("p99_ms", float(totals["99%"]))
+    report("errors", int(totals["Failure Count"]))
+    report("ingest_runs_during_load", ingest_runs)
+
+
+def _aggregated(path: str) -> dict:
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                return row
+    raise SystemExit("locust wrote no aggregated row")
+
+
+def _database_url(settings_dict: dict) -> str:
+    host = settings_dict.get("HOST") or ""
+    port = settings_dict.get("PORT") or ""
+    user = settings_dict.get("USER") or ""
+    name = settings_dict["NAME"]
+    if host.startswith("/"):
+        return f"postgresql://{user}@/{name}?host={host}"
+    return f"postgresql://{user}@{host}:{port}/{name}"
+
+
+if __name__ == "__main__":
+    main()
