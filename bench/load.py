@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 
 from common import ROOT, report, setup_django
-
-from ingest import FeedServer, build_feed  # bench/ingest.py
+from feedserver import FeedServer, build_feed
 
 
 def free_port() -> int:
