@@ -402,3 +402,34 @@ def _url_identity(url: str) -> str:
     parts = urlsplit(url.strip())
     host = parts.netloc.lower().removeprefix("www.")
     return f"{host}{parts.path.rstrip('/')}?{parts.query}"
+
+
+class DyadDay(models.Model):
+    """One directed pair's published interactions on one day, summed: what charts read.
+
+    Kept current by relations.signals (see relations.analytics.refresh_dyad_days), so the dyad
+    series, graph and heatmap never scan raw interactions. ``rollup`` rows count a person (or
+    a government body) as the organisation or state it belonged to on the event's date.
+    """
+
+    day = models.DateField()
+    source = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    rollup = models.BooleanField()
+    score_sum = models.FloatField()
+    interaction_count = models.PositiveIntegerField()
+    event_count = models.PositiveIntegerField(help_text="Events with this directed interaction.")
+    # Events between the two in either direction that day, the same on both directed rows, so
+    # a pair's event count needs no raw scan and does not count an event twice.
+    pair_event_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollup", "source", "target", "day"], name="dyadday_unique_pair_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["rollup", "day"], name="dyadday_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.source_id} → {self.target_id} {self.score_sum:+.1f}"

@@ -1,0 +1,235 @@
+"""One filterset per model, shared by the dashboard pages and the JSON API.
+
+Pages: ``f = EventFilter(request.GET, queryset=published_events_for(request.user),
+request=request)``; when ``f.is_valid()`` is false show ``f.errors`` (the list then holds
+only what the valid filters select). The API turns the same errors into a 400.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchVector
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from ingest.models import Article, Feed, Mention
+from relations.categories import Category
+from relations.models import Actor, Alias, Allegation, Event, Participant
+from relations.search import MAX_QUERY_LENGTH, search_events, websearch_query
+
+# Editors may change events; only they see drafts. Analysts hold view_event, which is not enough.
+DRAFTS_PERMISSION = "relations.change_event"
+ISO_DATE = ["%Y-%m-%d"]
+MATCH_CHOICES = [("any", "Any of these actors"), ("all", "All of these actors")]
+BUCKET_CHOICES = [("week", "Week"), ("month", "Month")]
+BOOLEAN_CHOICES = [("1", "Yes"), ("0", "No"), ("true", "Yes"), ("false", "No")]
+
+
+def can_see_drafts(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(DRAFTS_PERMISSION))
+
+
+def published_events_for(user) -> QuerySet[Event]:
+    """Every event the user may see: published ones, and drafts too for editors."""
+    events = Event.objects.all()
+    if not can_see_drafts(user):
+        events = events.filter(status=Event.Status.PUBLISHED)
+    return events
+
+
+def _date_filter(lookup: str, label: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        field_name="date",
+        lookup_expr=lookup,
+        label=label,
+        input_formats=ISO_DATE,
+        help_text="YYYY-MM-DD",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def _search_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        max_length=MAX_QUERY_LENGTH,
+        help_text=f'Words, "a phrase", or, -exclude; at most {MAX_QUERY_LENGTH} characters.',
+    )
+
+
+class DateRangeForm(forms.Form):
+    """Refuses a range that ends before it starts."""
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date must not be before the start date.")
+        return cleaned
+
+
+class EventFilter(django_filters.FilterSet):
+    actor = django_filters.ModelMultipleChoiceFilter(
+        queryset=Actor.objects.all(),
+        to_field_name="slug",
+        method="filter_actors",
+        label="Actors",
+        help_text="Actor slugs; repeat the parameter for several.",
+    )
+    match = django_filters.ChoiceFilter(
+        choices=MATCH_CHOICES,
+        method="filter_nothing",
+        label="Match",
+        empty_label=None,
+        help_text="With several actors: events with any of them (default) or all of them.",
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Event.Kind.choices, label="Kind")
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label="Category")
+    since = _date_filter("gte", "From")
+    until = _date_filter("lte", "Until")
+    evidence_status = django_filters.MultipleChoiceFilter(
+        field_name="allegation__evidence_status",
+        choices=Allegation.EvidenceStatus.choices,
+        label="Evidence status",
+    )
+    q = _search_filter()
+    status = django_filters.ChoiceFilter(
+        choices=Event.Status.choices, label="Status", help_text="Drafts: editors only."
+    )
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+        form = DateRangeForm
+
+    def filter_queryset(self, queryset):
+        # Whatever queryset the caller passed, a non-editor never gets a draft.
+        if not can_see_drafts(getattr(self.request, "user", None)):
+            queryset = queryset.filter(status=Event.Status.PUBLISHED)
+        return super().filter_queryset(queryset)
+
+    def filter_actors(self, queryset, name, actors):
+        actor_ids = [actor.pk for actor in actors]
+        if not actor_ids:
+            return queryset
+        if self.form.cleaned_data.get("match") == "all":
+            for actor_id in actor_ids:
+                queryset = queryset.filter(
+                    Exists(Participant.objects.filter(event=OuterRef("pk"), actor_id=actor_id))
+                )
+            return queryset
+        return queryset.filter(
+            Exists(Participant.objects.filter(event=OuterRef("pk"), actor_id__in=actor_ids))
+        )
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return search_events(queryset, value)
+
+
+class ArticleFilter(django_filters.FilterSet):
+    feed = django_filters.ModelChoiceFilter(queryset=Feed.objects.all(), label="Feed")
+    actor = django_filters.ModelMultipleChoiceFilter(
+        queryset=Actor.objects.all(),
+        to_field_name="slug",
+        method="filter_actors",
+        label="Actors",
+        help_text="Articles mentioning any of these actor slugs.",
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="candidate_kind", choices=Article.CandidateKind.choices, label="Candidate kind"
+    )
+    review_status = django_filters.ChoiceFilter(
+        choices=Article.ReviewStatus.choices, label="Review status"
+    )
+    q = _search_filter()
+    min_relevance = django_filters.NumberFilter(
+        field_name="relevance", lookup_expr="gte", label="Minimum relevance"
+    )
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+
+    def filter_actors(self, queryset, name, actors):
+        actor_ids = [actor.pk for actor in actors]
+        if not actor_ids:
+            return queryset
+        return queryset.filter(
+            Exists(Mention.objects.filter(article=OuterRef("pk"), actor_id__in=actor_ids))
+        )
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # Computed per row: fine for the inbox's pages; an expression GIN index on
+        # to_tsvector('simple', title || ' ' || summary) in ingest would make it scale.
+        return queryset.annotate(search=SearchVector("title", "summary", config="simple")).filter(
+            search=websearch_query(value)
+        )
+
+
+class ActorFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label="Kind")
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Name or alias",
+        max_length=MAX_QUERY_LENGTH,
+    )
+    is_core = django_filters.BooleanFilter(label="Core actor")
+
+    class Meta:
+        model = Actor
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(slug__icontains=value)
+            | Exists(Alias.objects.filter(actor=OuterRef("pk"), text__icontains=value))
+        )
+
+
+class WindowForm(forms.Form):
+    """A date window and the roll-up switch, for the graph, heatmap and dyad views."""
+
+    since = forms.DateField(required=False, input_formats=ISO_DATE, help_text="YYYY-MM-DD")
+    until = forms.DateField(required=False, input_formats=ISO_DATE, help_text="YYYY-MM-DD")
+    rollup = forms.TypedChoiceField(
+        choices=BOOLEAN_CHOICES,
+        coerce=lambda value: value in ("1", "true"),
+        required=False,
+        empty_value=False,
+        help_text="1: count people as their organisation or state on each event's date.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date must not be before the start date.")
+        return cleaned
+
+
+class DyadForm(WindowForm):
+    """A pair of actors (by slug) and the series' bucket."""
+
+    a = forms.ModelChoiceField(queryset=Actor.objects.all(), to_field_name="slug")
+    b = forms.ModelChoiceField(queryset=Actor.objects.all(), to_field_name="slug")
+    bucket = forms.ChoiceField(choices=BUCKET_CHOICES, required=False)
+
+    def clean_bucket(self) -> str:
+        return self.cleaned_data.get("bucket") or "week"
+
+    def clean(self):
+        cleaned = super().clean()
+        a, b = cleaned.get("a"), cleaned.get("b")
+        if a and b and a.pk == b.pk:
+            self.add_error("b", "Choose two different actors.")
+        return cleaned

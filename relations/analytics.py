@@ -1,0 +1,547 @@
+"""Relationship analytics: dyad series, the relations graph, the heatmap, net scores.
+
+Every chart reads the pre-aggregated ``DyadDay`` table (one row per directed pair, day and
+roll-up flag, over published events only), never raw interactions, so its cost follows the
+window asked for, not the size of the archive. ``refresh_dyad_days`` recomputes whole days
+from the source tables; relations.signals calls it after each commit that changes an event,
+an interaction or an affiliation. Bulk loaders that bypass signals (COPY, bulk_create) call
+``rebuild_dyad_days()`` once at the end.
+
+In tests, the refresh runs on commit: wrap writes in
+``django_capture_on_commit_callbacks(execute=True)`` or call ``rebuild_dyad_days()``.
+
+Roll-up: a person or a government body counts as its parent by the affiliation valid on the
+event's date (the latest-starting one if several hold), followed upwards through further
+persons and government bodies, so Lavrov → Russian Foreign Ministry → Russia, and
+Netanyahu's events of 2021–2022, when he held no office, stay his own. States,
+organisations, armed groups and international bodies never roll up. A pair that rolls up
+into one actor (a minister and their ministry) is dropped from roll-up rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from relations.models import Actor, Event
+
+BUCKETS = ("week", "month")
+# How far the net score of the last N days must move from the N days before to be a trend,
+# in score points (one CONSULT is +2.1, one ACCUSE −2.0).
+TREND_THRESHOLD = 1.0
+ROLLING_KINDS = (Actor.Kind.PERSON, Actor.Kind.GOVERNMENT_BODY)
+HEATMAP_DEFAULT_SIZE = 12
+
+
+# ---------------------------------------------------------------------------------------
+# Keeping DyadDay current
+# ---------------------------------------------------------------------------------------
+
+# The published interactions of the selected days, each endpoint with its rolled-up actor.
+# {where} selects events (on "e"); parameters follow the caller's order.
+_ROLLED_INTERACTIONS = """
+WITH RECURSIVE raw AS (
+    SELECT e.id AS event_id, e.date AS day, i.source_id, i.target_id, i.score
+    FROM relations_interaction i
+    JOIN relations_event e ON e.id = i.event_id
+    WHERE e.status = 'published' AND {where}
+),
+endpoints AS (
+    SELECT day, source_id AS actor_id FROM raw
+    UNION
+    SELECT day, target_id FROM raw
+),
+chain(day, origin_id, actor_id, depth) AS (
+    SELECT day, actor_id, actor_id, 0 FROM endpoints
+    UNION ALL
+    SELECT c.day, c.origin_id, up.parent_id, c.depth + 1
+    FROM chain c
+    CROSS JOIN LATERAL (
+        SELECT a.parent_id
+        FROM relations_affiliation a
+        JOIN relations_actor child ON child.id = a.actor_id
+        WHERE a.actor_id = c.actor_id
+          AND child.kind IN %(rolling_kinds)s
+          AND (a.start_date IS NULL OR a.start_date <= c.day)
+          AND (a.end_date IS NULL OR a.end_date >= c.day)
+        ORDER BY a.start_date DESC NULLS LAST, a.id
+        LIMIT 1
+    ) up
+) CYCLE actor_id SET is_cycle USING path,
+rolled AS (
+    SELECT DISTINCT ON (day, origin_id) day, origin_id, actor_id
+    FROM chain
+    WHERE NOT is_cycle
+    ORDER BY day, origin_id, depth DESC
+),
+interactions AS (
+    SELECT raw.event_id, raw.day, raw.source_id, raw.target_id, raw.score,
+           rs.actor_id AS rolled_source_id, rt.actor_id AS rolled_target_id
+    FROM raw
+    JOIN rolled rs ON rs.day = raw.day AND rs.origin_id = raw.source_id
+    JOIN rolled rt ON rt.day = raw.day AND rt.origin_id = raw.target_id
+)
+"""
+
+# Aggregates "interactions" into DyadDay rows, raw and rolled up.
+_INSERT_DYAD_DAYS = """
+, flat AS (
+    SELECT event_id, day, source_id, target_id, score, false AS rollup FROM interactions
+    UNION ALL
+    SELECT event_id, day, rolled_source_id, rolled_target_id, score, true FROM interactions
+    WHERE rolled_source_id <> rolled_target_id AND {rollup_wanted}
+),
+directed AS (
+    SELECT day, source_id, target_id, rollup, sum(score) AS score_sum,
+           count(*) AS interaction_count, count(DISTINCT event_id) AS event_count
+    FROM flat WHERE {flat_wanted}
+    GROUP BY day, source_id, target_id, rollup
+),
+pairs AS (
+    SELECT day, LEAST(source_id, target_id) AS low_id, GREATEST(source_id, target_id) AS high_id,
+           rollup, count(DISTINCT event_id) AS pair_event_count
+    FROM flat WHERE {flat_wanted}
+    GROUP BY 1, 2, 3, 4
+)
+INSERT INTO relations_dyadday
+    (day, source_id, target_id, rollup, score_sum, interaction_count, event_count,
+     pair_event_count)
+SELECT d.day, d.source_id, d.target_id, d.rollup, d.score_sum, d.interaction_count,
+       d.event_count, p.pair_event_count
+FROM directed d
+JOIN pairs p ON p.day = d.day AND p.rollup = d.rollup
+    AND p.low_id = LEAST(d.source_id, d.target_id)
+    AND p.high_id = GREATEST(d.source_id, d.target_id)
+"""
+
+
+def _rolling_kinds() -> tuple[str, ...]:
+    return tuple(str(kind) for kind in ROLLING_KINDS)
+
+
+def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> None:
+    """Recompute the DyadDay rows of these days from events, interactions and affiliations."""
+    days = sorted(set(days))
+    if not days:
+        return
+    rollup_filter = "rollup" if rollup_only else "true"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM relations_dyadday WHERE day = ANY(%(days)s)"
+            + (" AND rollup" if rollup_only else ""),
+            {"days": days},
+        )
+        cursor.execute(
+            _ROLLED_INTERACTIONS.format(where="e.date = ANY(%(days)s)")
+            + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted=rollup_filter),
+            {"days": days, "rolling_kinds": _rolling_kinds()},
+        )
+
+
+def rebuild_dyad_days() -> None:
+    """Recompute the whole table (after a bulk load that sent no signals)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM relations_dyadday")
+        cursor.execute(
+            _ROLLED_INTERACTIONS.format(where="true")
+            + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted="true"),
+            {"rolling_kinds": _rolling_kinds()},
+        )
+
+
+def days_affected_by_affiliations(actor_ids: Iterable[int]) -> list[dt.date]:
+    """Days whose roll-up may change when these actors' affiliations change.
+
+    That is every day with a published interaction of the actor or of anyone who rolls up
+    through it (its members, at any date: a superset is cheap and safe).
+    """
+    actor_ids = sorted(set(actor_ids))
+    if not actor_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE below(actor_id) AS (
+                SELECT unnest(%(actors)s::bigint[])
+                UNION
+                SELECT a.actor_id FROM relations_affiliation a JOIN below b
+                    ON a.parent_id = b.actor_id
+            )
+            SELECT DISTINCT e.date
+            FROM relations_interaction i
+            JOIN relations_event e ON e.id = i.event_id
+            WHERE e.status = 'published'
+              AND (i.source_id IN (SELECT actor_id FROM below)
+                   OR i.target_id IN (SELECT actor_id FROM below))
+            """,
+            {"actors": actor_ids},
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def event_days(event_ids: Iterable[int]) -> list[dt.date]:
+    event_ids = sorted(set(event_ids))
+    if not event_ids:
+        return []
+    return list(Event.objects.filter(pk__in=event_ids).values_list("date", flat=True).distinct())
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------
+
+
+def _window_sql(since: dt.date | None, until: dt.date | None, params: dict) -> str:
+    clauses = []
+    if since is not None:
+        clauses.append("day >= %(since)s")
+        params["since"] = since
+    if until is not None:
+        clauses.append("day <= %(until)s")
+        params["until"] = until
+    return "".join(f" AND {clause}" for clause in clauses)
+
+
+def _period_start(day: dt.date, bucket: str) -> dt.date:
+    if bucket == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next_period(start: dt.date, bucket: str) -> dt.date:
+    if bucket == "week":
+        return start + dt.timedelta(days=7)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def period_end(start: dt.date, bucket: str) -> dt.date:
+    """The last day of the week or month that starts on ``start``."""
+    return _next_period(start, bucket) - dt.timedelta(days=1)
+
+
+def _round(value: float | None) -> float:
+    return round(value or 0.0, 3)
+
+
+def dyad_series(
+    a: Actor,
+    b: Actor,
+    *,
+    bucket: str = "week",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    rollup: bool = False,
+) -> dict:
+    """Scores from a to b and from b to a, and the count of events, per week or month.
+
+    Periods between the first and last one with data are present with zeros, so a line
+    does not bridge a quiet stretch. A period is named by its first day (Monday for weeks).
+    """
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
+    params = {"a": a.pk, "b": b.pk, "rollup": rollup, "bucket": bucket}
+    window = _window_sql(since, until, params)
+    sql = f"""
+        SELECT date_trunc(%(bucket)s, day)::date AS period,
+               sum(a_to_b), sum(b_to_a), sum(a_to_b_count), sum(b_to_a_count), sum(events)
+        FROM (
+            SELECT day,
+                   sum(score_sum) FILTER (WHERE source_id = %(a)s) AS a_to_b,
+                   sum(score_sum) FILTER (WHERE source_id = %(b)s) AS b_to_a,
+                   sum(interaction_count) FILTER (WHERE source_id = %(a)s) AS a_to_b_count,
+                   sum(interaction_count) FILTER (WHERE source_id = %(b)s) AS b_to_a_count,
+                   max(pair_event_count) AS events
+            FROM relations_dyadday
+            WHERE rollup = %(rollup)s
+              AND ((source_id = %(a)s AND target_id = %(b)s)
+                   OR (source_id = %(b)s AND target_id = %(a)s)){window}
+            GROUP BY day
+        ) days
+        GROUP BY period
+        ORDER BY period
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+
+    points = []
+    totals = {"a_to_b": 0.0, "b_to_a": 0.0, "a_to_b_count": 0, "b_to_a_count": 0, "events": 0}
+    if rows:
+        period, last = min(rows), max(rows)
+        while period <= last:
+            a_to_b, b_to_a, a_count, b_count, events = rows.get(period, (0, 0, 0, 0, 0))
+            point = {
+                "period": period.isoformat(),
+                "period_end": period_end(period, bucket).isoformat(),
+                "a_to_b": _round(a_to_b),
+                "b_to_a": _round(b_to_a),
+                "a_to_b_count": int(a_count or 0),
+                "b_to_a_count": int(b_count or 0),
+                "events": int(events or 0),
+            }
+            points.append(point)
+            for key in totals:
+                totals[key] += point[key]
+            period = _next_period(period, bucket)
+    totals["a_to_b"] = _round(totals["a_to_b"])
+    totals["b_to_a"] = _round(totals["b_to_a"])
+    return {
+        "a": a.slug,
+        "b": b.slug,
+        "bucket": bucket,
+        "rollup": rollup,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "points": points,
+        "totals": totals,
+    }
+
+
+def _pair_totals(
+    *, since: dt.date | None, until: dt.date | None, rollup: bool, extra: str = "", params=None
+) -> list[tuple]:
+    """(low_id, high_id, score_sum, interactions, events) per undirected pair in a window."""
+    params = dict(params or {}, rollup=rollup)
+    window = _window_sql(since, until, params)
+    sql = f"""
+        SELECT low_id, high_id, sum(score_sum), sum(interactions), sum(events)
+        FROM (
+            SELECT day, LEAST(source_id, target_id) AS low_id,
+                   GREATEST(source_id, target_id) AS high_id,
+                   sum(score_sum) AS score_sum, sum(interaction_count) AS interactions,
+                   max(pair_event_count) AS events
+            FROM relations_dyadday
+            WHERE rollup = %(rollup)s{window}{extra}
+            GROUP BY 1, 2, 3
+        ) days
+        GROUP BY low_id, high_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def relations_graph(
+    *, since: dt.date | None = None, until: dt.date | None = None, rollup: bool = False
+) -> dict:
+    """Actors as nodes (activity = interactions they take part in) and pairs as edges.
+
+    Edges are undirected: ``net_score`` sums both directions' scores, ``count`` is the
+    number of interactions and ``events`` the number of events between the two.
+    """
+    pairs = _pair_totals(since=since, until=until, rollup=rollup)
+    activity: dict[int, int] = {}
+    for low, high, _score, interactions, _events in pairs:
+        activity[low] = activity.get(low, 0) + int(interactions)
+        activity[high] = activity.get(high, 0) + int(interactions)
+    actors = {
+        actor.pk: actor
+        for actor in Actor.objects.filter(pk__in=activity).only(
+            "slug", "name", "kind", "colour", "is_core"
+        )
+    }
+    nodes = [
+        {
+            "slug": actor.slug,
+            "name": actor.name,
+            "kind": actor.kind,
+            "colour": actor.colour,
+            "is_core": actor.is_core,
+            "activity": activity[actor.pk],
+        }
+        for actor in sorted(actors.values(), key=lambda actor: (-activity[actor.pk], actor.name))
+    ]
+    edges = [
+        {
+            "source": actors[low].slug,
+            "target": actors[high].slug,
+            "net_score": _round(score),
+            "count": int(interactions),
+            "events": int(events),
+        }
+        for low, high, score, interactions, events in sorted(
+            pairs, key=lambda row: (-row[3], row[0], row[1])
+        )
+        if low in actors and high in actors
+    ]
+    return {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "rollup": rollup,
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def _trend(net: float, previous: float) -> str:
+    if net - previous > TREND_THRESHOLD:
+        return "warming"
+    if previous - net > TREND_THRESHOLD:
+        return "cooling"
+    return "steady"
+
+
+def net_score(
+    a: Actor, b: Actor, *, days: int, today: dt.date | None = None, rollup: bool = False
+) -> dict:
+    """Net score between a and b (both directions) over the last ``days`` days, ending today,
+    against the ``days`` days before, and whether the relation is warming or cooling."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    today = today or dt.date.today()
+    start = today - dt.timedelta(days=days - 1)
+    previous_start = start - dt.timedelta(days=days)
+    sql = """
+        SELECT coalesce(sum(score_sum) FILTER (WHERE day >= %(start)s), 0),
+               coalesce(sum(interaction_count) FILTER (WHERE day >= %(start)s), 0),
+               coalesce(sum(score_sum) FILTER (WHERE day < %(start)s), 0),
+               coalesce(sum(interaction_count) FILTER (WHERE day < %(start)s), 0)
+        FROM relations_dyadday
+        WHERE rollup = %(rollup)s
+          AND ((source_id = %(a)s AND target_id = %(b)s)
+               OR (source_id = %(b)s AND target_id = %(a)s))
+          AND day >= %(previous_start)s AND day <= %(today)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "a": a.pk,
+                "b": b.pk,
+                "rollup": rollup,
+                "start": start,
+                "previous_start": previous_start,
+                "today": today,
+            },
+        )
+        net, count, previous, previous_count = cursor.fetchone()
+    return {
+        "days": days,
+        "since": start.isoformat(),
+        "until": today.isoformat(),
+        "net": _round(net),
+        "count": int(count),
+        "previous_net": _round(previous),
+        "previous_count": int(previous_count),
+        "trend": _trend(float(net), float(previous)),
+    }
+
+
+def heatmap(
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    rollup: bool = False,
+    actors: Iterable[Actor] | None = None,
+) -> dict:
+    """Directed net score matrix: ``scores[i][j]`` sums what actors[i] did to actors[j]
+    (None where they did nothing). Without ``actors``, the most active ones in the window."""
+    params: dict = {"rollup": rollup}
+    window = _window_sql(since, until, params)
+    if actors is not None:
+        chosen = list(actors)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT actor_id FROM (
+                    SELECT source_id AS actor_id, interaction_count FROM relations_dyadday
+                    WHERE rollup = %(rollup)s{window}
+                    UNION ALL
+                    SELECT target_id, interaction_count FROM relations_dyadday
+                    WHERE rollup = %(rollup)s{window}
+                ) ends
+                GROUP BY actor_id ORDER BY sum(interaction_count) DESC, actor_id
+                LIMIT {HEATMAP_DEFAULT_SIZE}
+                """,
+                params,
+            )
+            top = [row[0] for row in cursor.fetchall()]
+        by_id = Actor.objects.in_bulk(top)
+        chosen = [by_id[pk] for pk in top if pk in by_id]
+    ids = [actor.pk for actor in chosen]
+    cells: dict[tuple[int, int], tuple[float, int]] = {}
+    if ids:
+        params["ids"] = ids
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT source_id, target_id, sum(score_sum), sum(interaction_count)
+                FROM relations_dyadday
+                WHERE rollup = %(rollup)s AND source_id = ANY(%(ids)s)
+                  AND target_id = ANY(%(ids)s){window}
+                GROUP BY source_id, target_id
+                """,
+                params,
+            )
+            cells = {(row[0], row[1]): (row[2], row[3]) for row in cursor.fetchall()}
+    scores = [
+        [_round(cells[(row, col)][0]) if (row, col) in cells else None for col in ids]
+        for row in ids
+    ]
+    counts = [[int(cells.get((row, col), (0, 0))[1]) for col in ids] for row in ids]
+    return {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "rollup": rollup,
+        "actors": [actor.slug for actor in chosen],
+        "names": [actor.name for actor in chosen],
+        "scores": scores,
+        "counts": counts,
+    }
+
+
+def events_between(
+    a: Actor,
+    b: Actor,
+    *,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    rollup: bool = False,
+) -> QuerySet[Event]:
+    """The published events behind a chart point: an interaction between a and b (either
+    way, after roll-up if asked) dated within the period. Newest first."""
+    params: dict = {"a": a.pk, "b": b.pk, "rolling_kinds": _rolling_kinds()}
+    where = ["true"]
+    if period_start is not None:
+        where.append("e.date >= %(since)s")
+        params["since"] = period_start
+    if period_end is not None:
+        where.append("e.date <= %(until)s")
+        params["until"] = period_end
+    if rollup:
+        # Only interactions whose endpoints are a, b or actors that may roll up into them.
+        where.append(
+            "i.source_id IN (SELECT actor_id FROM below) "
+            "AND i.target_id IN (SELECT actor_id FROM below)"
+        )
+        source, target = "rolled_source_id", "rolled_target_id"
+    else:
+        where.append("i.source_id IN (%(a)s, %(b)s) AND i.target_id IN (%(a)s, %(b)s)")
+        source, target = "source_id", "target_id"
+    sql = _ROLLED_INTERACTIONS.format(where=" AND ".join(where)) + (
+        f"SELECT DISTINCT event_id FROM interactions "
+        f"WHERE ({source} = %(a)s AND {target} = %(b)s) "
+        f"OR ({source} = %(b)s AND {target} = %(a)s)"
+    )
+    if rollup:
+        sql = sql.replace(
+            "WITH RECURSIVE raw AS (",
+            """WITH RECURSIVE below(actor_id) AS (
+                SELECT unnest(ARRAY[%(a)s, %(b)s]::bigint[])
+                UNION
+                SELECT f.actor_id FROM relations_affiliation f JOIN below w
+                    ON f.parent_id = w.actor_id
+            ),
+            raw AS (""",
+            1,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event_ids = [row[0] for row in cursor.fetchall()]
+    return Event.objects.filter(pk__in=event_ids, status=Event.Status.PUBLISHED).order_by(
+        "-date", "-id"
+    )
