@@ -1,0 +1,444 @@
+"""The editors' admin for actors and events.
+
+One admin per event kind (where editing happens) and one read-mostly admin over all events
+(for search, autocomplete and bulk publishing). Other apps extend every event admin through
+``register_event_admin_extension`` (ingest adds linked articles and the create-from-article
+prefill) because relations must not import them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import ExtractYear
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from relations.forms import (
+    AffiliationForm,
+    AliasForm,
+    AliasInlineFormSet,
+    EventAdminForm,
+    InteractionForm,
+    SourceForm,
+    SourceInlineFormSet,
+)
+from relations.models import (
+    Actor,
+    Affiliation,
+    Alias,
+    Allegation,
+    Event,
+    Interaction,
+    Meeting,
+    Participant,
+    Source,
+    Statement,
+)
+
+# --- extension point ----------------------------------------------------------------------
+
+
+@dataclass
+class EventPrefill:
+    """Initial data for an event add form: the event's fields and rows for its inlines,
+    keyed by inline prefix (``participants``, ``interactions``, ``sources``)."""
+
+    initial: dict[str, Any] = field(default_factory=dict)
+    inline_initial: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class EventAdminExtension:
+    """What another app adds to every event-kind admin. Override what you need."""
+
+    inlines: Sequence[type[InlineModelAdmin]] = ()
+
+    def prefill(self, request: HttpRequest, model: type[Event]) -> EventPrefill | None:
+        """Initial data for the add form of ``model``, or None."""
+        return None
+
+    def event_added(self, request: HttpRequest, event: Event) -> None:
+        """Called once the add form and its inlines are saved."""
+
+
+_extensions: list[EventAdminExtension] = []
+
+
+def register_event_admin_extension(extension: EventAdminExtension) -> None:
+    _extensions.append(extension)
+
+
+def event_prefill(request: HttpRequest, model: type[Event]) -> EventPrefill | None:
+    """The prefill for a GET of an add form, computed once per request."""
+    if request.method != "GET":
+        return None
+    cache = request.__dict__.setdefault("_relwatch_event_prefill", {})
+    if model not in cache:
+        cache[model] = None
+        for extension in _extensions:
+            prefill = extension.prefill(request, model)
+            if prefill is not None:
+                cache[model] = prefill
+                break
+    return cache[model]
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+@dataclass
+class PublishResult:
+    published: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def publish_events(events: QuerySet) -> PublishResult:
+    """Publish every event of ``events`` that has a source; name the ones refused.
+
+    Each is saved through its own kind's model so the change lands in that kind's history."""
+    result = PublishResult()
+    events = events.annotate(source_total=Count("sources", distinct=True)).order_by("date", "pk")
+    if events.model is Event:
+        events = events.select_related(*Event.Kind.values)
+    for event in events:
+        if event.is_published:
+            result.already.append(event.title)
+        elif not event.source_total:
+            result.refused.append(event.title)
+        else:
+            specific = event.specific()
+            specific.status = Event.Status.PUBLISHED
+            specific.save(update_fields=["status", "updated_at"])
+            result.published.append(event.title)
+    return result
+
+
+def _quoted(titles: Iterable[str]) -> str:
+    return ", ".join(f"“{title}”" for title in titles)
+
+
+@admin.action(
+    description="Publish selected events (only those with a source)", permissions=["change"]
+)
+def publish_selected(modeladmin, request, queryset):
+    result = publish_events(queryset)
+    if result.published:
+        modeladmin.message_user(
+            request, f"Published {len(result.published)}: {_quoted(result.published)}."
+        )
+    if result.already:
+        modeladmin.message_user(
+            request, f"Already published: {_quoted(result.already)}.", messages.INFO
+        )
+    if result.refused:
+        modeladmin.message_user(
+            request,
+            f"Not published, no source: {_quoted(result.refused)}. Add a source first.",
+            messages.WARNING,
+        )
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+class ParticipantActorFilter(admin.SimpleListFilter):
+    title = "actor"
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        return (
+            Actor.objects.filter(participations__isnull=False)
+            .distinct()
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            # A subquery, not a join: an actor with two roles must not list the event twice.
+            return queryset.filter(
+                pk__in=Participant.objects.filter(actor__slug=self.value()).values("event_id")
+            )
+        return queryset
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = (
+            model_admin.model.objects.annotate(year=ExtractYear("date"))
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("-year")
+        )
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(date__year=int(self.value()))
+        return queryset
+
+
+class EvidenceStatusFilter(admin.SimpleListFilter):
+    """Evidence status from the all-events list, where it lives on the allegation row."""
+
+    title = "evidence status"
+    parameter_name = "evidence"
+
+    def lookups(self, request, model_admin):
+        return Allegation.EvidenceStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Allegation.EvidenceStatus.values:
+            return queryset.filter(allegation__evidence_status=self.value())
+        return queryset
+
+
+# --- actors -------------------------------------------------------------------------------
+
+
+class AliasInline(admin.TabularInline):
+    model = Alias
+    form = AliasForm
+    formset = AliasInlineFormSet
+    fields = ["text", "language", "case_sensitive"]
+    extra = 1
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fk_name = "actor"
+    form = AffiliationForm
+    fields = ["parent", "role", "start_date", "end_date"]
+    autocomplete_fields = ["parent"]
+    extra = 0
+    verbose_name = "affiliation (member of)"
+    verbose_name_plural = "affiliations (member of)"
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "country_code", "title", "is_core"]
+    list_filter = ["kind", "is_core"]
+    search_fields = ["name", "slug", "aliases__text", "title"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AliasInline, AffiliationInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Alias)
+class AliasAdmin(admin.ModelAdmin):
+    form = AliasForm
+    list_display = ["text", "language", "actor", "case_sensitive"]
+    list_filter = ["language", "case_sensitive"]
+    list_select_related = ["actor"]
+    search_fields = ["text", "actor__name", "actor__slug"]
+    autocomplete_fields = ["actor"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(admin.ModelAdmin):
+    form = AffiliationForm
+    list_display = ["actor", "parent", "role", "start_date", "end_date"]
+    list_select_related = ["actor", "parent"]
+    search_fields = ["actor__name", "parent__name", "role"]
+    autocomplete_fields = ["actor", "parent"]
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+class PrefilledInline:
+    """An event inline that shows as many rows as the add form's prefill brings."""
+
+    prefill_key: str = ""
+
+    def get_extra(self, request, obj=None, **kwargs):
+        extra = super().get_extra(request, obj, **kwargs)
+        prefill = event_prefill(request, self.parent_model) if obj is None else None
+        if prefill is None:
+            return extra
+        return max(extra, len(prefill.inline_initial.get(self.prefill_key, [])))
+
+
+class ParticipantInline(PrefilledInline, admin.TabularInline):
+    model = Participant
+    prefill_key = "participants"
+    fields = ["actor", "role"]
+    autocomplete_fields = ["actor"]
+    extra = 1
+
+
+class InteractionInline(PrefilledInline, admin.TabularInline):
+    model = Interaction
+    prefill_key = "interactions"
+    form = InteractionForm
+    fields = ["source", "target", "score"]
+    autocomplete_fields = ["source", "target"]
+    extra = 1
+
+
+class SourceInline(PrefilledInline, admin.StackedInline):
+    model = Source
+    prefill_key = "sources"
+    form = SourceForm
+    formset = SourceInlineFormSet
+    extra = 1
+
+
+def _participant_prefetch() -> Prefetch:
+    return Prefetch("participants", queryset=Participant.objects.select_related("actor"))
+
+
+class EventKindAdmin(SimpleHistoryAdmin):
+    """Shared by the meeting, statement and allegation admins."""
+
+    form = EventAdminForm
+    inlines = [ParticipantInline, InteractionInline, SourceInline]
+    list_display = ["title", "date", "category", "status", "actors", "source_count", "created_by"]
+    list_filter = ["status", YearFilter, ParticipantActorFilter, "category"]
+    list_select_related = ["created_by"]
+    search_fields = ["title", "summary", "sources__quote"]
+    date_hierarchy = "date"
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    actions = [publish_selected]
+    save_on_top = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(source_total=Count("sources", distinct=True))
+            .prefetch_related(_participant_prefetch())
+        )
+
+    def get_inlines(self, request, obj):
+        return [*self.inlines, *(i for extension in _extensions for i in extension.inlines)]
+
+    @admin.display(description="actors")
+    def actors(self, event):
+        return ", ".join(p.actor.name for p in event.participants.all())
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_count(self, event):
+        return event.source_total
+
+    def get_changeform_initial_data(self, request):
+        prefill = event_prefill(request, self.model)
+        initial = super().get_changeform_initial_data(request)
+        return {**prefill.initial, **initial} if prefill else initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        prefill = event_prefill(request, self.model) if obj.pk is None else None
+        if prefill and prefill.inline_initial.get(prefix):
+            kwargs["initial"] = prefill.inline_initial[prefix]
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            for extension in _extensions:
+                extension.event_added(request, form.instance)
+
+
+@admin.register(Meeting)
+class MeetingAdmin(EventKindAdmin):
+    list_display = [*EventKindAdmin.list_display[:3], "format", *EventKindAdmin.list_display[3:]]
+    list_filter = [*EventKindAdmin.list_filter, "format"]
+
+
+@admin.register(Statement)
+class StatementAdmin(EventKindAdmin):
+    list_display = ["title", "speaker", *EventKindAdmin.list_display[1:]]
+    list_filter = [*EventKindAdmin.list_filter, "channel"]
+    list_select_related = ["created_by", "speaker"]
+    search_fields = [*EventKindAdmin.search_fields, "quote"]
+    autocomplete_fields = ["speaker", "responding_to"]
+
+
+@admin.register(Allegation)
+class AllegationAdmin(EventKindAdmin):
+    list_display = [
+        "title",
+        "claimant",
+        "accused",
+        "evidence_status",
+        *EventKindAdmin.list_display[1:],
+    ]
+    list_filter = ["evidence_status", *EventKindAdmin.list_filter]
+    list_select_related = ["created_by", "claimant", "accused"]
+    search_fields = [*EventKindAdmin.search_fields, "claim", "evidence_note"]
+    autocomplete_fields = ["claimant", "accused", "responses"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Every event in one list. Editing happens in the kind's own admin, which this links to."""
+
+    list_display = ["title_link", "kind", "date", "category", "status", "actors", "source_count"]
+    list_display_links = None
+    list_filter = [
+        "kind",
+        "status",
+        YearFilter,
+        ParticipantActorFilter,
+        EvidenceStatusFilter,
+        "category",
+    ]
+    list_select_related = ["created_by"]
+    search_fields = ["title", "summary", "sources__quote"]
+    date_hierarchy = "date"
+    actions = [publish_selected]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(source_total=Count("sources", distinct=True))
+            .prefetch_related(_participant_prefetch())
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        event = self.get_object(request, object_id)
+        if event is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return HttpResponseRedirect(kind_change_url(event))
+
+    @admin.display(description="title", ordering="title")
+    def title_link(self, event):
+        return format_html('<a href="{}">{}</a>', kind_change_url(event), event.title)
+
+    @admin.display(description="actors")
+    def actors(self, event):
+        return format_html_join(", ", "{}", ((p.actor.name,) for p in event.participants.all()))
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_count(self, event):
+        return event.source_total
+
+
+def kind_change_url(event: Event) -> str:
+    """The change page of an event in its own kind's admin (the primary keys are shared)."""
+    return reverse(f"admin:relations_{event.kind}_change", args=[event.pk])
