@@ -32,6 +32,9 @@ class Feed(models.Model):
     # A claim keeps two workers from fetching one feed at once; it expires on its own so a
     # worker that died mid-fetch does not hold the feed forever.
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who holds the claim (a Celery task id): the same task delivered again after its worker
+    # died may take the claim back at once instead of waiting for it to expire.
+    claimed_by = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,7 +55,7 @@ class FetchLog(models.Model):
     class Outcome(models.TextChoices):
         NEW = "new", "New entries"
         NOT_MODIFIED = "not_modified", "Not modified (304)"
-        UNCHANGED = "unchanged", "Unchanged body"
+        UNCHANGED = "unchanged", "Unchanged (nothing new)"
         ERROR = "error", "Error"
         GONE = "gone", "Gone (410)"
         MOVED = "moved", "Moved permanently"
@@ -65,6 +68,10 @@ class FetchLog(models.Model):
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     entries_seen = models.PositiveIntegerField(default=0)
     entries_new = models.PositiveIntegerField(default=0)
+    entries_updated = models.PositiveIntegerField(default=0)
+    entries_duplicate = models.PositiveIntegerField(
+        default=0, help_text="New entries that another feed already carried."
+    )
     error = models.TextField(blank=True)
 
     class Meta:

@@ -1,0 +1,43 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ingest.models import Feed
+from ingest.pipeline import ingest_feeds
+from ingest.scheduling import due_feeds, pollable_feeds
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch feeds now, in this process (no broker or worker needed): the due feeds, "
+        "the ones given with --feed, or every pollable feed with --all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--feed", dest="feed_ids", type=int, action="append", default=[], metavar="ID"
+        )
+        parser.add_argument(
+            "--all", action="store_true", help="Every active feed that is not gone or disabled."
+        )
+
+    def handle(self, *args, feed_ids, **options):
+        if feed_ids and options["all"]:
+            raise CommandError("Give either --feed or --all, not both.")
+        if feed_ids:
+            known = set(Feed.objects.filter(id__in=feed_ids).values_list("id", flat=True))
+            unknown = sorted(set(feed_ids) - known)
+            if unknown:
+                raise CommandError(f"No feed with id {', '.join(map(str, unknown))}.")
+        elif options["all"]:
+            feed_ids = list(pollable_feeds().order_by("id").values_list("id", flat=True))
+        else:
+            feed_ids = list(due_feeds().values_list("id", flat=True))
+
+        # The bar goes to stderr and only on a terminal, so logs and pipes stay clean.
+        with tqdm(
+            total=len(feed_ids), unit="feed", file=sys.stderr, disable=not sys.stderr.isatty()
+        ) as bar:
+            summary = ingest_feeds(feed_ids, progress=lambda log: bar.update(1))
+        self.stdout.write(str(summary))

@@ -1,0 +1,334 @@
+"""One fetch of one feed, start to end: claim → GET → outcome → parse → store → FetchLog and the
+feed's new state. The Celery task and ``manage.py ingest`` both call ``fetch_feed``.
+
+Outcomes (FetchLog.outcome):
+
+* ``not_modified``: 304. ``unchanged``: the body hashes as last time, or it parsed to nothing
+  new or updated. ``new``: entries were added or updated.
+* ``moved``: a permanent redirect (301/308 chain from the feed's URL) changed the stored URL and
+  that was the only news; when the new location also brought entries the outcome is ``new``
+  (the moved URL is visible on the feed itself).
+* ``gone``: 410; the feed keeps ``active`` but gets status ``gone`` and is never polled again.
+* ``rate_limited``: 429, or 503 with a Retry-After; the next check is no sooner than it says.
+* ``error``: anything else (timeouts, refused addresses, bad statuses, not a feed, oversized
+  bodies, storage errors); status ``failing`` and a backoff that grows with each failure.
+
+Rate limiting counts as a failure too (status ``failing``, the reason in ``last_error``), so a
+feed that is throttled for days shows up on the feed health page.
+
+Crash safety: storing the entries, the feed's new state and the FetchLog commit in one
+transaction, and the body hash is saved only with them. A worker killed anywhere before the
+commit leaves nothing behind; the task delivered again fetches the same body, finds the hash
+different, and stores the same entries once (they are unique per feed and GUID).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ingest import fetching, parsing, scheduling, storing
+from ingest.models import Feed, FetchLog
+from relations.models import Language
+
+logger = logging.getLogger(__name__)
+
+Outcome = FetchLog.Outcome
+FAILED_OUTCOMES = frozenset({Outcome.ERROR, Outcome.GONE, Outcome.RATE_LIMITED})
+QUIET_OUTCOMES = frozenset({Outcome.NOT_MODIFIED, Outcome.UNCHANGED})
+
+
+@dataclass
+class _Verdict:
+    """What the HTTP exchange and the parse decided, before anything is written."""
+
+    outcome: str
+    http_status: int | None = None
+    error: str = ""
+    response: fetching.FetchResult | None = None
+    parsed: parsing.ParsedFeed | None = None
+    body_hash: str = ""
+    retry_at: dt.datetime | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome not in FAILED_OUTCOMES
+
+
+def fetch_feed(feed_id: int, *, claim_token: str | None = None) -> FetchLog | None:
+    """Fetch one feed now. None when the feed is claimed by another fetch, or is inactive,
+    gone or disabled. ``claim_token`` is the Celery task id when a worker runs it."""
+    token = claim_token or f"sync:{uuid.uuid4()}"
+    if not scheduling.claim_feed(feed_id, token):
+        logger.info("feed %s skipped: claimed by another fetch, or not pollable", feed_id)
+        return None
+    try:
+        feed = Feed.objects.get(pk=feed_id)
+        return _fetch_claimed(feed)
+    finally:
+        scheduling.release_claim(feed_id, token)
+
+
+def _fetch_claimed(feed: Feed) -> FetchLog:
+    started = timezone.now()
+    clock = time.monotonic()
+    try:
+        verdict = _fetch_and_parse(feed, started)
+    except Exception as exc:
+        # A bug or an odd library error (or the task's soft time limit) must still leave the
+        # feed with a status and a log row, and must not stop the other feeds.
+        logger.exception("fetching feed %s failed unexpectedly", feed.pk)
+        verdict = _Verdict(Outcome.ERROR, error=f"unexpected error: {type(exc).__name__}: {exc}")
+    try:
+        with transaction.atomic():
+            return _record(feed, verdict, started, clock)
+    except Exception as exc:
+        logger.exception("storing feed %s failed", feed.pk)
+        failed = _Verdict(
+            Outcome.ERROR,
+            http_status=verdict.http_status,
+            error=f"could not store the entries: {type(exc).__name__}: {exc}",
+        )
+        with transaction.atomic():
+            return _record(feed, failed, started, clock)
+
+
+def _fetch_and_parse(feed: Feed, started: dt.datetime) -> _Verdict:
+    try:
+        response = fetching.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    except fetching.UnsafeURL as exc:
+        return _Verdict(Outcome.ERROR, error=str(exc))
+    except fetching.FetchError as exc:
+        return _Verdict(Outcome.ERROR, http_status=exc.http_status, error=str(exc))
+
+    status = response.status
+    verdict = _Verdict(Outcome.ERROR, http_status=status, response=response)
+    if status == 304:
+        verdict.outcome = Outcome.NOT_MODIFIED
+        return verdict
+    if status == 410:
+        verdict.outcome = Outcome.GONE
+        verdict.error = "HTTP 410 Gone: the publisher removed this feed; it is no longer polled"
+        return verdict
+    if status in (429, 503):
+        verdict.retry_at = scheduling.retry_after(response.retry_after, started)
+        if status == 429 or verdict.retry_at is not None:
+            verdict.outcome = Outcome.RATE_LIMITED
+            when = (
+                f"not before {verdict.retry_at:%Y-%m-%d %H:%M:%S} UTC"
+                if verdict.retry_at
+                else "no Retry-After given, backing off"
+            )
+            verdict.error = f"rate limited: HTTP {status} {response.reason}; {when}"
+            return verdict
+    if not 200 <= status < 300:
+        verdict.error = f"HTTP {status} {response.reason}".strip()
+        return verdict
+    if not response.body.strip():
+        verdict.error = f"empty response body (HTTP {status})"
+        return verdict
+
+    verdict.body_hash = hashlib.sha256(response.body).hexdigest()
+    if verdict.body_hash == feed.content_hash:
+        verdict.outcome = Outcome.UNCHANGED
+        return verdict
+    try:
+        verdict.parsed = parsing.parse_feed(
+            response.body,
+            content_type=response.content_type,
+            url=response.url,
+            fetched_at=started,
+            max_entries=settings.INGEST_MAX_ENTRIES,
+        )
+    except parsing.NotAFeed as exc:
+        verdict.error = str(exc)
+        return verdict
+    verdict.outcome = Outcome.NEW
+    return verdict
+
+
+def _record(feed: Feed, verdict: _Verdict, started: dt.datetime, clock: float) -> FetchLog:
+    """Store the entries, the feed's new state and the FetchLog (inside one transaction)."""
+    now = timezone.now()
+    stored = None
+    if verdict.parsed is not None:
+        stored = storing.store_entries(feed, verdict.parsed.entries, fetched_at=started)
+    updates: dict = {"last_checked_at": started}
+    outcome = verdict.outcome
+    note = ""
+    if verdict.succeeded:
+        updates.update(
+            status=Feed.Status.OK,
+            consecutive_failures=0,
+            last_error="",
+            next_check_at=scheduling.next_check_after_success(feed, now),
+        )
+        updates.update(_validators(feed, verdict))
+        if stored is not None:
+            changed = stored.new or stored.updated or stored.duplicates
+            outcome = Outcome.NEW if changed else Outcome.UNCHANGED
+            updates["content_hash"] = verdict.body_hash
+            updates.update(_metadata(feed, verdict.parsed))
+        moved_to, note = _permanent_move(feed, verdict.response)
+        if moved_to:
+            updates["url"] = moved_to
+            if outcome != Outcome.NEW:
+                outcome = Outcome.MOVED
+    elif outcome == Outcome.GONE:
+        updates.update(status=Feed.Status.GONE, last_error=verdict.error)
+    else:
+        failures = feed.consecutive_failures + 1
+        updates.update(
+            status=Feed.Status.FAILING,
+            consecutive_failures=failures,
+            last_error=verdict.error,
+            next_check_at=scheduling.next_check_after_failure(
+                feed, failures, now, not_before=verdict.retry_at
+            ),
+        )
+    Feed.objects.filter(pk=feed.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(feed, name, value)
+    return FetchLog.objects.create(
+        feed=feed,
+        started_at=started,
+        duration_ms=round((time.monotonic() - clock) * 1000),
+        http_status=verdict.http_status,
+        outcome=outcome,
+        entries_seen=stored.seen if stored else 0,
+        entries_new=stored.new if stored else 0,
+        entries_updated=stored.updated if stored else 0,
+        entries_duplicate=stored.duplicates if stored else 0,
+        error=verdict.error or note,
+    )
+
+
+def _validators(feed: Feed, verdict: _Verdict) -> dict:
+    """ETag and Last-Modified to send next time. A 304 may omit them (keep ours); a 200 that
+    omits them means the server stopped sending them (forget ours)."""
+    response = verdict.response
+    if response is None:
+        return {}
+    if response.status == 304:
+        updates = {}
+        if response.etag:
+            updates["etag"] = response.etag[:500]
+        if response.last_modified:
+            updates["last_modified"] = response.last_modified[:100]
+        return updates
+    return {"etag": response.etag[:500], "last_modified": response.last_modified[:100]}
+
+
+def _permanent_move(feed: Feed, response: fetching.FetchResult | None) -> tuple[str, str]:
+    """The URL to move the feed to after a permanent redirect, or "" and a note why not."""
+    if response is None or response.permanent_url == feed.url:
+        return "", ""
+    target = response.permanent_url
+    if len(target) > Feed._meta.get_field("url").max_length:
+        return "", f"moved permanently to a URL too long to store: {target[:200]}..."
+    other = Feed.objects.filter(url=target).exclude(pk=feed.pk).values_list("pk", flat=True)
+    if other:
+        return "", f"moved permanently to {target}, which feed #{other[0]} already polls"
+    return target, ""
+
+
+def _metadata(feed: Feed, parsed: parsing.ParsedFeed) -> dict:
+    """Fill in what the feed says about itself, never overwriting an editor's values."""
+    updates = {}
+    if not feed.title and parsed.title:
+        updates["title"] = parsed.title[:300]
+    site_url = parsed.site_url
+    if not feed.site_url and site_url.startswith(("http://", "https://")) and len(site_url) <= 2000:
+        updates["site_url"] = site_url
+    if not feed.language and parsed.language:
+        updates["language"] = language_code(parsed.language)
+    return updates
+
+
+def language_code(tag: str) -> str:
+    """A feed's language tag ("en-US", "iw") as one of our language codes ("xx" if other)."""
+    primary = tag.strip().lower().replace("_", "-").split("-", 1)[0]
+    primary = {"iw": "he"}.get(primary, primary)
+    return primary if primary in Language.values else Language.OTHER
+
+
+def import_snapshot(feed: Feed, body: bytes, content_type: str) -> storing.StoreResult:
+    """Import a saved copy of a feed (the seeds' offline samples) through the same parse and
+    store steps as a fetch. Raises parsing.NotAFeed for a body that is not a feed."""
+    fetched_at = timezone.now()
+    parsed = parsing.parse_feed(
+        body,
+        content_type=content_type,
+        url=feed.url,
+        fetched_at=fetched_at,
+        max_entries=settings.INGEST_MAX_ENTRIES,
+    )
+    with transaction.atomic():
+        result = storing.store_entries(feed, parsed.entries, fetched_at=fetched_at)
+        updates = _metadata(feed, parsed)
+        if updates:
+            Feed.objects.filter(pk=feed.pk).update(**updates)
+            for name, value in updates.items():
+                setattr(feed, name, value)
+    return result
+
+
+@dataclass
+class IngestSummary:
+    feeds: int = 0
+    new: int = 0
+    duplicates: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add(self, log: FetchLog | None) -> None:
+        self.feeds += 1
+        if log is None:
+            self.skipped += 1
+            return
+        self.new += log.entries_new
+        self.duplicates += log.entries_duplicate
+        if log.outcome in QUIET_OUTCOMES:
+            self.not_modified += 1
+        elif log.outcome in FAILED_OUTCOMES:
+            self.failed += 1
+
+    def __str__(self) -> str:
+        line = (
+            f"feeds: {self.feeds}, new: {self.new}, duplicates: {self.duplicates}, "
+            f"not-modified: {self.not_modified}, failed: {self.failed}"
+        )
+        return line + (f", skipped: {self.skipped}" if self.skipped else "")
+
+
+def ingest_feeds(
+    feed_ids: Iterable[int], progress: Callable[[FetchLog | None], None] | None = None
+) -> IngestSummary:
+    """Fetch the given feeds one after another, in this process (no broker needed).
+    One feed's failure never stops the others; ``progress`` is called after each feed."""
+    summary = IngestSummary()
+    for feed_id in feed_ids:
+        try:
+            log = fetch_feed(feed_id)
+        except Exception:
+            # fetch_feed records its own errors; this catches what it could not record
+            # (the database going away mid-run, say) and moves on to the next feed.
+            logger.exception("feed %s could not be fetched", feed_id)
+            summary.feeds += 1
+            summary.failed += 1
+            log = None
+        else:
+            summary.add(log)
+        if progress is not None:
+            progress(log)
+    return summary

@@ -1,0 +1,47 @@
+"""Celery tasks: thin wrappers that take ids and call the pipeline.
+
+Both are acknowledged late, so a task whose worker dies is delivered again; both are
+idempotent (the fan-out marks the feeds it enqueues, a fetch stores entries once per GUID).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from ingest import pipeline, scheduling
+
+logger = logging.getLogger(__name__)
+
+_LIMITS = {
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
+
+
+@shared_task(name="ingest.tasks.poll_due_feeds", **_LIMITS)
+def poll_due_feeds() -> int:
+    """Enqueue one fetch per due feed (run by beat every minute). Returns how many."""
+    enqueued = 0
+    for feed_id in scheduling.mark_due_feeds_enqueued():
+        try:
+            fetch_feed.delay(feed_id)
+        except Exception:
+            # One failed publish (a broker hiccup) must not stop the rest; the feed comes due
+            # again one poll interval later.
+            logger.exception("could not enqueue feed %s", feed_id)
+        else:
+            enqueued += 1
+    return enqueued
+
+
+@shared_task(name="ingest.tasks.fetch_feed", bind=True, **_LIMITS)
+def fetch_feed(self, feed_id: int) -> str:
+    """Fetch one feed; the outcome, or "skipped" when another fetch holds it."""
+    log = pipeline.fetch_feed(feed_id, claim_token=self.request.id)
+    return log.outcome if log is not None else "skipped"
