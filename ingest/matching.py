@@ -1,0 +1,404 @@
+"""Which tracked actors an article is about, how relevant it is, and what kind of event it may
+report.
+
+The gazetteer is an Aho–Corasick automaton over every alias, so matching one article costs the
+length of its text plus the number of hits, whatever the number of aliases. Word boundaries are
+built into the keys rather than checked afterwards: text and aliases are normalised the same way
+(case folded, punctuation runs turned into one space, padded with spaces), and every key is
+" alias ", so a key can only match whole words and the automaton never reports the thousands of
+hits inside other words ("Rasputin", "Hamasaki") that a boundary check would then have to reject.
+
+What a space cannot express is added as extra keys for the same alias, built once:
+- Hebrew attaches the prepositions and conjunctions ו ה ב ל מ ש כ to the next word ("וישראל",
+  "מישראל"): every Hebrew alias also gets keys with one or two of them in front (and three when
+  the first is ו, as in "ושבישראל"). Enumerating them keeps the no-hits-inside-words property and
+  cannot match a prefix letter that belongs to another word.
+- Arabic attaches و ف ب ل ك and the article ال ("والكرملين", "لحماس"); ل + ال contracts to لل
+  ("للكرملين"). The same enumeration, with the combinations the grammar allows.
+- Russian inflects the last word of a name ("Путина", "России", "Израилем"). The seeds list the
+  common forms; as a cheap fallback, a Cyrillic alias also gets its stem (final vowel, й or ь
+  dropped) with each noun case ending. Adjectival endings are left out on purpose: "Лавров" +
+  "ого" is "лаврового" (of bay leaf).
+Overlapping hits are resolved longest first, so "Russian Foreign Ministry" is one mention of the
+ministry, not also one of Russia.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import ahocorasick
+
+GAZETTEER_VERSION_KEY = "ingest:gazetteer-version"
+
+HEBREW_PREFIX_LETTERS = "והבלמשכ"
+ARABIC_PREFIXES = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك")
+ARABIC_PREFIXES_BEFORE_ARTICLE = ("و", "ف", "ب", "ك", "وب", "فب", "وك", "فك")
+ARABIC_ARTICLE_CONTRACTED = ("لل", "ولل", "فلل")
+RUSSIAN_STEM_DROPS = "аяоеыиуюйь"
+
+
+def _listed(text: str) -> list[str]:
+    """Word lists written as one "|"-separated string, to keep long lists readable."""
+    return [word.strip() for word in text.split("|") if word.strip()]
+
+
+RUSSIAN_NOUN_ENDINGS = _listed("а|я|у|ю|е|и|ы|ь|ом|ем|ой|ей|ою|ею|ым|им|ах|ях|ам|ям|ами|ями|ов|ев")
+MIN_RUSSIAN_STEM = 4
+
+# Niqqud and cantillation, Arabic harakat and tatweel, soft hyphen and zero-width joiners: they
+# decorate a word without changing it, and news text sometimes has them where aliases do not.
+_DECORATION = re.compile(
+    "[\u00ad\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed\u200c-\u200f]"
+)
+_SPELLING_VARIANTS = {
+    "ё": "е",
+    "Ё": "Е",
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+}
+_VARIANT_CHARS = re.compile("[" + "".join(_SPELLING_VARIANTS) + "]")
+# Anything that is not a letter or digit of any script separates words; "_" too.
+_NON_WORD = re.compile(r"[\W_]+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_HEBREW = re.compile("[\u05d0-\u05ea]")
+_ARABIC = re.compile("[\u0620-\u064a]")
+
+
+class ActorMatch(NamedTuple):
+    count: int
+    alias: str  # the alias text of the first occurrence
+
+
+@dataclass(frozen=True)
+class AliasEntry:
+    actor_id: int
+    text: str
+    language: str = "en"
+    case_sensitive: bool = False
+
+
+def normalise(text: str, *, fold: bool = True) -> str:
+    """The form both aliases and texts are matched in: NFC, optionally case folded, decorations
+    removed, spelling variants unified, words separated by single spaces, padded with spaces."""
+    text = unicodedata.normalize("NFC", text)
+    if fold:
+        text = text.casefold()
+    text = _DECORATION.sub("", text)
+    text = _VARIANT_CHARS.sub(lambda m: _SPELLING_VARIANTS[m.group()], text)
+    return f" {_NON_WORD.sub(' ', text).strip()} "
+
+
+def alias_forms(normalised_alias: str, original: str) -> list[str]:
+    """Every spelling under which an alias is looked for (without padding), itself first."""
+    alias = normalised_alias.strip()
+    if not alias:
+        return []
+    forms = [alias]
+    first = alias[0]
+    if _HEBREW.match(first):
+        prefixes = [
+            "".join(p) for n in (1, 2) for p in itertools.product(HEBREW_PREFIX_LETTERS, repeat=n)
+        ]
+        prefixes += ["ו" + "".join(p) for p in itertools.product(HEBREW_PREFIX_LETTERS, repeat=2)]
+        forms += [p + alias for p in prefixes]
+    elif _ARABIC.match(first):
+        if alias.startswith("ال") and len(alias) > 3:
+            forms += [p + alias for p in ARABIC_PREFIXES_BEFORE_ARTICLE]
+            forms += [p + alias[2:] for p in ARABIC_ARTICLE_CONTRACTED]
+        else:
+            forms += [p + alias for p in ARABIC_PREFIXES]
+    else:
+        words = alias.split(" ")
+        last = words[-1]
+        original_last = original.split()[-1] if original.split() else ""
+        # All-capital forms are abbreviations (США, ХАМАС); they do not decline reliably.
+        if _CYRILLIC.match(last) and not original_last.isupper():
+            stem = last[:-1] if last[-1] in RUSSIAN_STEM_DROPS else last
+            if len(stem) >= MIN_RUSSIAN_STEM:
+                head = " ".join(words[:-1] + [""])
+                forms += [head + stem + ending for ending in ("", *RUSSIAN_NOUN_ENDINGS)]
+    return list(dict.fromkeys(forms))
+
+
+class Gazetteer:
+    """An immutable matcher compiled from alias entries. Build it once, share it."""
+
+    def __init__(self, entries: Iterable[AliasEntry], *, core_actor_ids: Iterable[int] = ()):
+        self.core_actor_ids = frozenset(core_actor_ids)
+        folded: dict[str, dict[int, str]] = {}
+        exact: dict[str, dict[int, str]] = {}
+        derived: list[tuple[dict, str, int, str]] = []
+        self.alias_count = 0
+        for entry in entries:
+            self.alias_count += 1
+            table = exact if entry.case_sensitive else folded
+            forms = alias_forms(normalise(entry.text, fold=not entry.case_sensitive), entry.text)
+            if not forms:
+                continue
+            # The alias itself wins over a derived form of another alias of the same actor.
+            table.setdefault(forms[0], {}).setdefault(entry.actor_id, entry.text)
+            derived.extend((table, form, entry.actor_id, entry.text) for form in forms[1:])
+        for table, form, actor_id, text in derived:
+            table.setdefault(form, {}).setdefault(actor_id, text)
+        self.key_count = len(folded) + len(exact)
+        self._folded = _automaton(folded)
+        self._exact = _automaton(exact)
+
+    def match(self, text: str) -> dict[int, ActorMatch]:
+        """actor id → (number of mentions, first alias that matched)."""
+        if not text:
+            return {}
+        hits = []
+        if self._folded is not None:
+            hits += _hits(self._folded, normalise(text))
+        if self._exact is not None:
+            hits += _hits(self._exact, normalise(text, fold=False))
+        if not hits:
+            return {}
+        chosen = _longest_without_overlap(hits)
+        chosen.sort()
+        found: dict[int, ActorMatch] = {}
+        for _start, _end, actors in chosen:
+            for actor_id, alias in actors:
+                previous = found.get(actor_id)
+                found[actor_id] = (
+                    ActorMatch(previous.count + 1, previous.alias)
+                    if previous
+                    else ActorMatch(1, alias)
+                )
+        return found
+
+
+def _automaton(table: dict[str, dict[int, str]]):
+    if not table:
+        return None
+    automaton = ahocorasick.Automaton()
+    for form, actors in table.items():
+        key = f" {form} "
+        automaton.add_word(key, (len(key), tuple(actors.items())))
+    automaton.make_automaton()
+    return automaton
+
+
+def _hits(automaton, normalised_text: str) -> list[tuple[int, int, tuple]]:
+    # Half-open spans without the padding spaces, so two neighbouring words (which share a
+    # space) do not count as overlapping.
+    return [
+        (end - length + 2, end, actors) for end, (length, actors) in automaton.iter(normalised_text)
+    ]
+
+
+def _longest_without_overlap(hits):
+    hits.sort(key=lambda hit: (hit[0] - hit[1], hit[0]))
+    starts: list[int] = []
+    chosen: list[tuple[int, int, tuple]] = []
+    for hit in hits:
+        start, end, _ = hit
+        index = bisect.bisect_left(starts, start)
+        if index > 0 and chosen[index - 1][1] > start:
+            continue
+        if index < len(chosen) and chosen[index][0] < end:
+            continue
+        starts.insert(index, start)
+        chosen.insert(index, hit)
+    return chosen
+
+
+# --- the cached gazetteer of the database ---------------------------------------------------
+
+_cached: tuple[tuple, Gazetteer] | None = None
+
+
+def get_gazetteer() -> Gazetteer:
+    """The gazetteer of the aliases in the database, compiled once per process and rebuilt when
+    they change.
+
+    Two cheap checks decide: a version in the shared cache, bumped by the Alias and Actor signals
+    (catches edits made in any process), and the count and highest id of aliases and the last
+    actor update (catches bulk inserts and deletes, which send no signals). One query per call.
+    """
+    global _cached
+    fingerprint = (_shared_version(), *_database_state())
+    cached = _cached
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    gazetteer = build_gazetteer()
+    _cached = (fingerprint, gazetteer)
+    return gazetteer
+
+
+def build_gazetteer() -> Gazetteer:
+    from relations.models import Actor, Alias
+
+    actors = list(Actor.objects.values_list("id", "name", "is_core"))
+    entries = [
+        AliasEntry(actor_id, text, language, case_sensitive)
+        for actor_id, text, language, case_sensitive in Alias.objects.values_list(
+            "actor_id", "text", "language", "case_sensitive"
+        ).order_by("id")
+    ]
+    # An actor's own name always counts, so one created without aliases is still found.
+    entries += [AliasEntry(actor_id, name) for actor_id, name, _ in actors]
+    return Gazetteer(entries, core_actor_ids=[actor_id for actor_id, _, core in actors if core])
+
+
+def invalidate_gazetteer() -> None:
+    """Forget this process's gazetteer now; tell the other processes once the change commits."""
+    global _cached
+    from django.db import transaction
+
+    _cached = None
+    transaction.on_commit(_bump_shared_version)
+
+
+def _bump_shared_version() -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.add(GAZETTEER_VERSION_KEY, 0, timeout=None)
+        cache.incr(GAZETTEER_VERSION_KEY)
+    except Exception:  # noqa: BLE001 - without the cache the database check still catches most
+        pass
+
+
+def _shared_version():
+    from django.core.cache import cache
+
+    try:
+        return cache.get(GAZETTEER_VERSION_KEY)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop ingestion
+        return None
+
+
+def _database_state() -> tuple:
+    from django.db import connection
+
+    from relations.models import Actor, Alias
+
+    alias_table = connection.ops.quote_name(Alias._meta.db_table)
+    actor_table = connection.ops.quote_name(Actor._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {alias_table}), (SELECT max(id) FROM {alias_table}),"
+            f" (SELECT count(*) FROM {actor_table}), (SELECT max(updated_at) FROM {actor_table})"
+        )
+        return tuple(cursor.fetchone())
+
+
+# --- relevance and candidate kind ---------------------------------------------------------
+
+CORE_WEIGHT = 1.0
+OTHER_WEIGHT = 0.6
+SEVERAL_ACTORS_FACTOR = 1.5
+SEVERAL_CORE_ACTORS_FACTOR = 1.5
+CANDIDATE_BONUS = 0.5
+
+# A cue ending in "*" matches any word starting with it; others match whole words. Hebrew and
+# Arabic cues also match behind the attached prefixes.
+CUES: dict[str, dict[str, str]] = {
+    "allegation": {
+        "en": "alleged|allegedly|allegation*|alleging|claim|claims|claimed|claiming|accuse*"
+        "|accusing|accusation*|reportedly|purported*",
+        "ru": "обвин*|якобы|утвержда*|предположительно|по сообщениям|по данным",
+        "he": "טען|טענה|טענו|טוען|טוענים|טענות|האשים|האשימה|האשימו|מאשים|מאשימה|מאשימים"
+        "|האשמה|האשמות|לכאורה|נטען",
+        "ar": "اتهم*|اتهام*|يتهم*|تتهم*|زعم*|يزعم*|مزاعم|مزعوم*|ادعى|ادعاء*|يدعي|تدعي",
+    },
+    "meeting": {
+        "en": "met|meet|meets|meeting|meetings|talks|visit|visits|visited|visiting|hosted|hosts"
+        "|hosting|phone call|phone talks|telephone conversation|spoke by phone|summit",
+        "ru": "встреч*|встрет*|переговор*|визит*|посети*|посеща*|принял*|телефонн* разговор*"
+        "|созвон*",
+        "he": "נפגש|נפגשה|נפגשו|פגישה|פגישת|פגישות|שיחות|ביקור|ביקר|ביקרה|אירח|אירחה"
+        "|שיחת טלפון|שוחח|שוחחו|פסגה",
+        "ar": "التقى|التقت|يلتقي|تلتقي|لقاء|اجتماع*|اجتمع*|محادثات|مباحثات|زيارة|زار|زارت|يزور"
+        "|استقبل*|اتصال هاتفي|اتصالا هاتفيا|قمة",
+    },
+    "statement": {
+        "en": "said|says|say|saying|condemn*|praise*|praising|called for|calls for|calling for"
+        "|call for|statement|statements|urged|urges|warned|warns|declared|announced|denied"
+        "|denies",
+        "ru": "заяв*|осуди*|осужда*|призва*|призыва*|сказал*|отметил*|подчеркнул*|похвали*"
+        "|предупреди*|опроверг*",
+        "he": "אמר|אמרה|אמרו|הודיע|הודיעה|הודעה|גינה|גינו|גינתה|שיבח|שיבחה|קרא ל*|קראה ל*"
+        "|הצהרה|הצהיר|הצהירה|הזהיר|הכחיש",
+        "ar": "قال|قالت|يقول|صرح|تصريح*|بيان|ادان*|يدين|اشاد*|دعا|دعت|يدعو|اكد|اكدت|حذر|نفى",
+    },
+}
+# Allegation before meeting before statement: "X accused Y after they met" is about the claim,
+# and nearly every report of a meeting also says someone "said" something.
+KIND_PRECEDENCE = ("allegation", "meeting", "statement")
+_ATTACHED_PREFIX = {
+    "he": f"(?:[{HEBREW_PREFIX_LETTERS}]{{0,2}})",
+    "ar": "(?:و|ف|ب|ل|ك|ال|وال|بال|فال|كال|لل|ولل)?",
+}
+
+
+def _cue_pattern(cues_by_language: dict[str, str]) -> re.Pattern:
+    alternatives = []
+    for language, cues in cues_by_language.items():
+        prefix = _ATTACHED_PREFIX.get(language, "")
+        for cue in _listed(cues):
+            words = normalise(cue.replace("*", "STEMMARK")).strip().split(" ")
+            parts = [
+                re.escape(word.replace("stemmark", "")) + r"\w*"
+                if word.endswith("stemmark")
+                else re.escape(word)
+                for word in words
+            ]
+            alternatives.append(prefix + " ".join(parts))
+    return re.compile(" (?:" + "|".join(alternatives) + ")(?= )")
+
+
+_CUE_PATTERNS = {kind: _cue_pattern(CUES[kind]) for kind in KIND_PRECEDENCE}
+
+
+def candidate_kind(text: str) -> str:
+    normalised = normalise(text)
+    for kind in KIND_PRECEDENCE:
+        if _CUE_PATTERNS[kind].search(normalised):
+            return kind
+    return ""
+
+
+def classify(
+    text: str, mentions: dict[int, ActorMatch], *, core_actor_ids, language: str = ""
+) -> tuple[float, str]:
+    """(relevance in [0, 1), candidate kind or "").
+
+    Relevance grows with mentions, counts core actors more than others, and multiplies when an
+    article is about two or more actors (and again when two of them are core): relations are
+    what the project tracks. Only an article about at least two actors gets a candidate kind.
+    Cue words of all four languages are tried whatever ``language`` says: feeds mislabel their
+    language, and cues in different scripts cannot collide.
+    """
+    del language  # part of the interface; see above
+    if not mentions:
+        return 0.0, ""
+    core = sum(1 for actor_id in mentions if actor_id in core_actor_ids)
+    raw = sum(
+        (CORE_WEIGHT if actor_id in core_actor_ids else OTHER_WEIGHT)
+        * (1 + 0.5 * math.log(match.count))
+        for actor_id, match in mentions.items()
+    )
+    kind = ""
+    if len(mentions) >= 2:
+        raw *= SEVERAL_ACTORS_FACTOR
+        if core >= 2:
+            raw *= SEVERAL_CORE_ACTORS_FACTOR
+        kind = candidate_kind(text)
+        if kind:
+            raw += CANDIDATE_BONUS
+    return round(1 - math.exp(-raw / 2), 4), kind
