@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import zlib
 from collections.abc import Iterator
@@ -81,3 +82,9 @@ def gzip_of_zeros(size: int) -> bytes:
     parts = [compressor.compress(block) for _ in range(size // len(block))]
     parts.append(compressor.flush())
     return b"".join(parts)
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """1 GB of zeros as a gzip body of about 1 MB, built once per test run."""
+    return gzip_of_zeros(1 << 30)

@@ -12,7 +12,8 @@ from werkzeug import Response
 
 from ingest import fetching
 from ingest.fetching import BodyTooLarge, FetchError, FetchTimeout, UnsafeURL
-from tests.ingest.feedbodies import RSS_TYPE, endless_body, gzip_of_zeros, stories, trickle
+from tests.ingest import feedbodies
+from tests.ingest.feedbodies import RSS_TYPE, endless_body, stories, trickle
 
 FEED = stories(3)
 
@@ -24,9 +25,9 @@ def private_allowed(settings):
     return settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def gzip_bomb() -> bytes:
-    return gzip_of_zeros(1 << 30)
+    return feedbodies.gzip_bomb()
 
 
 def fake_dns(monkeypatch, answers: dict[str, list[list[str]]]):
