@@ -1,3 +1,27 @@
-"""JSON API and exports (owned by the API work)."""
+"""JSON API and exports, routed at the site root (see relwatch/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework.routers import SimpleRouter
+
+from dashboard import api, exports
+from relwatch.permissions import ReadOnlyUnlessConfigured
+
+router = SimpleRouter()
+router.register("actors", api.ActorViewSet, basename="api-actor")
+router.register("events", api.EventViewSet, basename="api-event")
+router.register("articles", api.ArticleViewSet, basename="api-article")
+router.register("feeds", api.FeedViewSet, basename="api-feed")
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/dyads/", api.DyadView.as_view(), name="api-dyads"),
+    path("api/graph/", api.GraphView.as_view(), name="api-graph"),
+    path(
+        "api/schema/",
+        SpectacularJSONAPIView.as_view(permission_classes=[ReadOnlyUnlessConfigured]),
+        name="api-schema",
+    ),
+    path("export/events.csv", exports.events_csv, name="export-events-csv"),
+    path("events.atom", exports.events_atom, name="events-atom"),
+]

@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
 
 from ingest.models import Article, Feed, Mention
 from relations.categories import Category
@@ -20,9 +21,14 @@ from relations.search import MAX_QUERY_LENGTH, search_events, websearch_query
 # Editors may change events; only they see drafts. Analysts hold view_event, which is not enough.
 DRAFTS_PERMISSION = "relations.change_event"
 ISO_DATE = ["%Y-%m-%d"]
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 MATCH_CHOICES = [("any", "Any of these actors"), ("all", "All of these actors")]
 BUCKET_CHOICES = [("week", "Week"), ("month", "Month")]
 BOOLEAN_CHOICES = [("1", "Yes"), ("0", "No"), ("true", "Yes"), ("false", "No")]
+
+
+def _truthy(value: str) -> bool:
+    return value in ("1", "true")
 
 
 def can_see_drafts(user) -> bool:
@@ -49,12 +55,24 @@ def _date_filter(lookup: str, label: str) -> django_filters.DateFilter:
 
 
 def _search_filter() -> django_filters.CharFilter:
-    return django_filters.CharFilter(
+    search = django_filters.CharFilter(
         method="filter_search",
         label="Search",
         max_length=MAX_QUERY_LENGTH,
         help_text=f'Words, "a phrase", or, -exclude; at most {MAX_QUERY_LENGTH} characters.',
     )
+    return extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH})(search)
+
+
+def _actors_filter(help_text: str) -> django_filters.ModelMultipleChoiceFilter:
+    actors = django_filters.ModelMultipleChoiceFilter(
+        queryset=Actor.objects.all(),
+        to_field_name="slug",
+        method="filter_actors",
+        label="Actors",
+        help_text=help_text,
+    )
+    return extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})(actors)
 
 
 class DateRangeForm(forms.Form):
@@ -69,13 +87,7 @@ class DateRangeForm(forms.Form):
 
 
 class EventFilter(django_filters.FilterSet):
-    actor = django_filters.ModelMultipleChoiceFilter(
-        queryset=Actor.objects.all(),
-        to_field_name="slug",
-        method="filter_actors",
-        label="Actors",
-        help_text="Actor slugs; repeat the parameter for several.",
-    )
+    actor = _actors_filter("Actor slugs; repeat the parameter for several.")
     match = django_filters.ChoiceFilter(
         choices=MATCH_CHOICES,
         method="filter_nothing",
@@ -131,13 +143,7 @@ class EventFilter(django_filters.FilterSet):
 
 class ArticleFilter(django_filters.FilterSet):
     feed = django_filters.ModelChoiceFilter(queryset=Feed.objects.all(), label="Feed")
-    actor = django_filters.ModelMultipleChoiceFilter(
-        queryset=Actor.objects.all(),
-        to_field_name="slug",
-        method="filter_actors",
-        label="Actors",
-        help_text="Articles mentioning any of these actor slugs.",
-    )
+    actor = _actors_filter("Articles mentioning any of these actor slugs.")
     kind = django_filters.ChoiceFilter(
         field_name="candidate_kind", choices=Article.CandidateKind.choices, label="Candidate kind"
     )
@@ -174,12 +180,14 @@ class ArticleFilter(django_filters.FilterSet):
 
 class ActorFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label="Kind")
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label="Name or alias",
-        max_length=MAX_QUERY_LENGTH,
+    q = extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH})(
+        django_filters.CharFilter(
+            method="filter_search", label="Name or alias", max_length=MAX_QUERY_LENGTH
+        )
     )
-    is_core = django_filters.BooleanFilter(label="Core actor")
+    is_core = django_filters.TypedChoiceFilter(
+        choices=BOOLEAN_CHOICES, coerce=_truthy, label="Core actor"
+    )
 
     class Meta:
         model = Actor
@@ -203,7 +211,7 @@ class WindowForm(forms.Form):
     until = forms.DateField(required=False, input_formats=ISO_DATE, help_text="YYYY-MM-DD")
     rollup = forms.TypedChoiceField(
         choices=BOOLEAN_CHOICES,
-        coerce=lambda value: value in ("1", "true"),
+        coerce=_truthy,
         required=False,
         empty_value=False,
         help_text="1: count people as their organisation or state on each event's date.",
