@@ -426,10 +426,17 @@ class LinkedArticleInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("feed")
 
+    def has_view_permission(self, request, obj=None):
+        # A new event has no articles yet; the add form stays uncluttered.
+        return obj is not None and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

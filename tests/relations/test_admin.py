@@ -459,3 +459,33 @@ def test_the_event_list_costs_the_same_queries_for_more_rows(editor_client, russ
     few = list_queries()
     add_events(6)
     assert list_queries() == few
+
+
+def test_the_same_participant_twice_is_refused_without_a_500(editor_client, russia):
+    response = editor_client.post(
+        STATEMENT_ADD,
+        statement_post(
+            russia,
+            participants=[
+                {"actor": russia.pk, "role": "speaker"},
+                {"actor": russia.pk, "role": "speaker"},
+            ],
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data" in response.content.decode()
+    assert not Statement.objects.exists()
+
+
+def test_events_are_offered_by_title_in_the_event_autocomplete(editor_client):
+    factories.MeetingFactory(title="Hamas delegation in Moscow")
+    factories.StatementFactory(title="Israel condemns the visit")
+
+    response = editor_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "ingest", "model_name": "article", "field_name": "event", "term": "moscow"},
+    )
+
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Hamas delegation in Moscow"]
