@@ -1,13 +1,545 @@
-from django.http import HttpResponse
+"""The analysts' pages. Each view reads its parameters through a filterset or form, asks
+``relations.analytics`` or ``dashboard.summaries`` for the numbers, has ``dashboard.figures``
+draw them, and renders. Bad parameters re-render the page with the form's errors and HTTP 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from dashboard import figures, summaries
+from dashboard.filters import ActorFilter, ArticleFilter, EventFilter, published_events_for
+from dashboard.forms import (
+    WINDOW_PRESETS,
+    PageForm,
+    PairForm,
+    TimelineChartForm,
+    WindowForm,
+    with_defaults,
+)
+from dashboard.templatetags.dashboard_format import event_date
+from ingest.admin import create_event_url
+from ingest.models import Article, Mention
+from relations import analytics
+from relations.models import (
+    Actor,
+    Affiliation,
+    Event,
+    Interaction,
+    Participant,
+    independent_outlets,
+)
+
+EVENTS_PER_PAGE = 25
+ARTICLES_PER_PAGE = 50
+ACTORS_PER_PAGE = 100
+# The timeline chart shows at most this many of the newest matching events; the list below
+# it pages through all of them.
+TIMELINE_CHART_LIMIT = 500
+# The core triangle the overview leads with, in the order the issue names it.
+CORE_DYADS = [("russia", "hamas"), ("russia", "israel"), ("israel", "hamas")]
+ACTOR_RELATIONS_SHOWN = 6
 
 
+def dashboard_page(view):
+    """Pages are public unless DASHBOARD_LOGIN_REQUIRED; then anonymous readers log in first."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.DASHBOARD_LOGIN_REQUIRED and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _paginate(queryset, page_form: PageForm, per_page: int):
+    """The requested page, or None (with an error on the form) when it does not exist."""
+    paginator = Paginator(queryset, per_page)
+    number = page_form.page_number()
+    if number > paginator.num_pages:
+        page_form.add_error(
+            "page",
+            f"There is no page {number}: the list has {paginator.num_pages} "
+            f"page{'s' if paginator.num_pages != 1 else ''}.",
+        )
+        return None
+    return paginator.page(number)
+
+
+def _with_scores(events):
+    """Events with their mean interaction score, read in the same query."""
+    mean = (
+        Interaction.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(mean=Avg("score"))
+        .values("mean")
+    )
+    return events.annotate(mean_score=Subquery(mean))
+
+
+def _for_lists(events):
+    """What an event list shows, prefetched so the number of queries stays fixed."""
+    return (
+        _with_scores(events)
+        .select_related("allegation")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("actor"))
+        )
+    )
+
+
+def _event_url(event) -> str:
+    return reverse("dashboard:event", args=[event.pk])
+
+
+def _actor_url(slug: str) -> str:
+    return reverse("dashboard:actor", args=[slug])
+
+
+def _pair_url(a: str, b: str, query: dict | None = None) -> str:
+    url = reverse("dashboard:pair", args=[a, b])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _can_see_drafts(user) -> bool:
+    return user.has_perm("relations.change_event")
+
+
+# --- Overview ---------------------------------------------------------------------------------
+
+
+@dashboard_page
 def overview(request):
-    return HttpResponse("Relwatch")
+    today = timezone.now().date()
+    core = Actor.objects.in_bulk([slug for pair in CORE_DYADS for slug in pair], field_name="slug")
+    cards = []
+    for a_slug, b_slug in CORE_DYADS:
+        a, b = core.get(a_slug), core.get(b_slug)
+        if a is None or b is None:
+            cards.append({"a_slug": a_slug, "b_slug": b_slug, "missing": True})
+            continue
+        series = analytics.dyad_series(a, b, bucket="month", rollup=True)
+        pair_url = reverse("dashboard:pair", args=[a.slug, b.slug])
+        figure = figures.dyad_figure(
+            series["points"],
+            a_name=a.name,
+            b_name=b.name,
+            period_url=lambda period, url=pair_url: (
+                f"{url}?{urlencode({'bucket': 'month', 'period': period, 'rollup': '1'})}#events"
+            ),
+            compact=True,
+        )
+        cards.append(
+            {
+                "a": a,
+                "b": b,
+                "url": pair_url,
+                "last_30": analytics.net_score(a, b, days=30, today=today, rollup=True),
+                "last_90": analytics.net_score(a, b, days=90, today=today, rollup=True),
+                "figure_id": f"dyad-{a.slug}-{b.slug}",
+                "figure": figures.figure_data(figure),
+            }
+        )
+    published = Event.objects.filter(status=Event.Status.PUBLISHED)
+    return render(
+        request,
+        "dashboard/overview.html",
+        {
+            "cards": cards,
+            "latest_events": _for_lists(published)[:10],
+            "allegations": summaries.allegations_by_status(published),
+            "health": summaries.ingestion_health(),
+        },
+    )
 
 
+# --- Timeline ---------------------------------------------------------------------------------
+
+
+@dashboard_page
+def timeline(request):
+    filterset = EventFilter(
+        request.GET, queryset=published_events_for(request.user), request=request
+    )
+    chart_form = TimelineChartForm(with_defaults(request.GET, TimelineChartForm))
+    context = {"filterset": filterset, "form": filterset.form, "chart_form": chart_form}
+    if not (filterset.is_valid() and chart_form.is_valid()):
+        return render(request, "dashboard/timeline.html", context, status=400)
+    events = filterset.qs
+    page = _paginate(_for_lists(events), chart_form, EVENTS_PER_PAGE)
+    if page is None:
+        return render(request, "dashboard/timeline.html", context, status=400)
+    lanes = chart_form.cleaned_data["lanes"]
+    charted = _with_scores(events)[:TIMELINE_CHART_LIMIT]
+    if lanes == "actor":
+        charted = charted.prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("actor"))
+        )
+    figure = figures.timeline_figure(
+        charted, lanes=lanes, event_url=_event_url, date_label=event_date
+    )
+    context.update(
+        page=page,
+        figure=figures.figure_data(figure),
+        chart_limit=TIMELINE_CHART_LIMIT,
+        lanes=lanes,
+    )
+    return render(request, "dashboard/timeline.html", context)
+
+
+# --- Relations --------------------------------------------------------------------------------
+
+
+@dashboard_page
+def relations(request):
+    form = WindowForm(with_defaults(request.GET, WindowForm))
+    context = {"form": form, "presets": _window_presets(request)}
+    if not form.is_valid():
+        return render(request, "dashboard/relations.html", context, status=400)
+    window = form.window()
+    query = form.query()
+
+    def pair_url(a: str, b: str) -> str:
+        return _pair_url(a, b, query)
+
+    graph = analytics.relations_graph(**window)
+    matrix = analytics.heatmap(**window)
+    context.update(
+        graph=graph,
+        network=figures.figure_data(
+            figures.network_figure(graph, actor_url=_actor_url, pair_url=pair_url)
+        ),
+        heatmap=figures.figure_data(figures.heatmap_figure(matrix, pair_url=pair_url)),
+        top_edges=_named_edges(graph)[:15],
+        query_string=urlencode(query),
+    )
+    return render(request, "dashboard/relations.html", context)
+
+
+def _window_presets(request) -> list[dict]:
+    """Links for the usual windows, keeping the roll-up choice."""
+    today = timezone.now().date()
+    rollup = request.GET.get("rollup", "1")
+    presets = []
+    for days, label in WINDOW_PRESETS:
+        query = {"rollup": rollup}
+        if days:
+            query.update(since=(today - dt.timedelta(days=days - 1)).isoformat(), until=today)
+        presets.append({"label": label, "query": urlencode(query)})
+    return presets
+
+
+def _named_edges(graph: dict) -> list[dict]:
+    names = {node["slug"]: node["name"] for node in graph["nodes"]}
+    return [
+        {**edge, "source_name": names[edge["source"]], "target_name": names[edge["target"]]}
+        for edge in graph["edges"]
+        if edge["source"] in names and edge["target"] in names
+    ]
+
+
+@dashboard_page
+def pair(request, a, b):
+    if a == b:
+        raise Http404("A pair needs two different actors.")
+    actors = Actor.objects.in_bulk([a, b], field_name="slug")
+    if a not in actors or b not in actors:
+        raise Http404("No such actor.")
+    actor_a, actor_b = actors[a], actors[b]
+    form = PairForm(with_defaults(request.GET, PairForm))
+    context = {"a": actor_a, "b": actor_b, "form": form}
+    if not form.is_valid():
+        return render(request, "dashboard/pair.html", context, status=400)
+    window = form.window()
+    bucket = form.cleaned_data["bucket"]
+    query = {**form.query(), "bucket": bucket}
+    here = reverse("dashboard:pair", args=[a, b])
+
+    def period_url(period) -> str:
+        return f"{here}?{urlencode({**query, 'period': str(period)})}#events"
+
+    series = analytics.dyad_series(actor_a, actor_b, bucket=bucket, **window)
+    bounds = form.period_bounds()
+    if bounds:
+        listed_since, listed_until = bounds
+    else:
+        listed_since, listed_until = window["since"], window["until"]
+    behind = analytics.events_between(
+        actor_a,
+        actor_b,
+        period_start=listed_since,
+        period_end=listed_until,
+        rollup=window["rollup"],
+    )
+    events = published_events_for(request.user).filter(pk__in=behind.values("pk"))
+    page = _paginate(_for_lists(events), form, EVENTS_PER_PAGE)
+    if page is None:
+        return render(request, "dashboard/pair.html", context, status=400)
+    timeline_query = [("actor", a), ("actor", b), ("match", "all")]
+    if listed_since:
+        timeline_query.append(("since", listed_since.isoformat()))
+    if listed_until:
+        timeline_query.append(("until", listed_until.isoformat()))
+    context.update(
+        series=series,
+        figure=figures.figure_data(
+            figures.dyad_figure(
+                series["points"],
+                a_name=actor_a.name,
+                b_name=actor_b.name,
+                period_url=period_url,
+                bucket=bucket,
+            )
+        ),
+        page=page,
+        period=bounds,
+        listed_since=listed_since,
+        listed_until=listed_until,
+        bucket=bucket,
+        query=query,
+        reverse_url=_pair_url(b, a, query),
+        whole_window_url=f"{here}?{urlencode(query)}#events",
+        timeline_url=f"{reverse('dashboard:timeline')}?{urlencode(timeline_query)}",
+    )
+    return render(request, "dashboard/pair.html", context)
+
+
+# --- Actors -----------------------------------------------------------------------------------
+
+
+@dashboard_page
+def actors(request):
+    published = Q(participations__event__status=Event.Status.PUBLISHED)
+    queryset = Actor.objects.annotate(
+        event_count=Count("participations__event", filter=published, distinct=True)
+    ).order_by("name")
+    filterset = ActorFilter(request.GET, queryset=queryset, request=request)
+    page_form = PageForm(request.GET)
+    context = {"filterset": filterset, "form": filterset.form, "page_form": page_form}
+    if not (filterset.is_valid() and page_form.is_valid()):
+        return render(request, "dashboard/actors.html", context, status=400)
+    page = _paginate(filterset.qs, page_form, ACTORS_PER_PAGE)
+    if page is None:
+        return render(request, "dashboard/actors.html", context, status=400)
+    context["page"] = page
+    return render(request, "dashboard/actors.html", context)
+
+
+@dashboard_page
 def actor(request, slug):
-    return HttpResponse(slug)
+    actor = get_object_or_404(
+        Actor.objects.prefetch_related(
+            "aliases",
+            Prefetch("affiliations", queryset=_affiliations().select_related("parent")),
+            Prefetch("members", queryset=_affiliations().select_related("actor")),
+        ),
+        slug=slug,
+    )
+    # An actor that belongs to another is shown as itself; a top-level one with the people
+    # and bodies that speak for it rolled into it.
+    rollup = not actor.affiliations.all()
+    graph = analytics.relations_graph(rollup=rollup)
+    relations = _counterparts(graph, actor.slug)[:ACTOR_RELATIONS_SHOWN]
+    others = Actor.objects.in_bulk([row["slug"] for row in relations], field_name="slug")
+    for row in relations:
+        other = others[row["slug"]]
+        url = _pair_url(actor.slug, other.slug, {"rollup": "1" if rollup else "0"})
+        series = analytics.dyad_series(actor, other, bucket="month", rollup=rollup)
+        row.update(
+            actor=other,
+            url=url,
+            figure_id=f"relation-{other.slug}",
+            figure=figures.figure_data(
+                figures.dyad_figure(
+                    series["points"],
+                    a_name=actor.name,
+                    b_name=other.name,
+                    period_url=lambda period, url=url: (
+                        f"{url}&{urlencode({'bucket': 'month', 'period': period})}#events"
+                    ),
+                    compact=True,
+                )
+            ),
+        )
+    events = published_events_for(request.user).filter(
+        pk__in=Participant.objects.filter(actor=actor).values("event_id")
+    )
+    articles = (
+        Article.objects.filter(
+            pk__in=Mention.objects.filter(actor=actor).values("article_id"),
+            duplicate_of__isnull=True,
+        )
+        .select_related("feed")
+        .order_by("-published_at", "-id")[:10]
+    )
+    return render(
+        request,
+        "dashboard/actor.html",
+        {
+            "actor": actor,
+            "rollup": rollup,
+            "relations": relations,
+            "events": _for_lists(events)[:20],
+            "articles": articles,
+            "timeline_url": f"{reverse('dashboard:timeline')}?{urlencode({'actor': slug})}",
+        },
+    )
 
 
+def _affiliations():
+    return Affiliation.objects.order_by("start_date", "id")
+
+
+def _counterparts(graph: dict, slug: str) -> list[dict]:
+    """The actors this one has interactions with in the graph, the busiest first."""
+    rows = []
+    for edge in graph["edges"]:
+        if slug not in (edge["source"], edge["target"]):
+            continue
+        other = edge["target"] if edge["source"] == slug else edge["source"]
+        rows.append({"slug": other, "net_score": edge["net_score"], "count": edge["count"]})
+    rows.sort(key=lambda row: (-row["count"], row["slug"]))
+    return rows
+
+
+# --- Events -----------------------------------------------------------------------------------
+
+
+@dashboard_page
 def event(request, pk):
-    return HttpResponse(str(pk))
+    visible = published_events_for(request.user).select_related(
+        "created_by",
+        "meeting",
+        "statement__speaker",
+        "statement__responding_to",
+        "allegation__claimant",
+        "allegation__accused",
+    )
+    event = get_object_or_404(visible, pk=pk)
+    specific = event.specific()
+    sources = list(event.sources.all())
+    # The kind's own history: an allegation's records carry its evidence status.
+    records = list(
+        specific.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :200
+        ]
+    )
+    responses = responded_to = None
+    visible_ids = published_events_for(request.user).values("pk")
+    if event.kind == Event.Kind.ALLEGATION:
+        responses = list(specific.responses.filter(pk__in=visible_ids).order_by("date", "id"))
+    responded_to = list(
+        event.responded_allegations.filter(pk__in=visible_ids).order_by("date", "id")
+    )
+    interactions = list(event.interactions.select_related("source", "target"))
+    statement_responses = list(
+        event.statement_responses.filter(pk__in=visible_ids)
+        .select_related("speaker")
+        .order_by("date", "id")
+    )
+    return render(
+        request,
+        "dashboard/event.html",
+        {
+            "event": event,
+            "specific": specific,
+            "participants": event.participants.select_related("actor"),
+            "interactions": interactions,
+            "interactions_figure": figures.figure_data(
+                figures.interactions_figure(
+                    interactions, pair_url=lambda a, b: _pair_url(a, b, {"rollup": "0"})
+                )
+            )
+            if interactions
+            else None,
+            "sources": sources,
+            "independent_outlets": independent_outlets(sources),
+            "articles": event.articles.select_related("feed").order_by("-published_at")[:50],
+            "responses": responses,
+            "responded_to": responded_to,
+            "statement_responses": statement_responses,
+            "responding_to_visible": _responding_to_visible(request.user, specific),
+            "history": summaries.edit_history(records),
+            "evidence_history": (
+                summaries.evidence_status_history(records)
+                if event.kind == Event.Kind.ALLEGATION
+                else None
+            ),
+            "can_edit": _can_see_drafts(request.user),
+            "edit_url": _admin_url(f"admin:relations_{event.kind}_change", event.pk),
+        },
+    )
+
+
+def _admin_url(name: str, pk: int) -> str:
+    """A link into the admin, or nothing when that admin page is not registered."""
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _responding_to_visible(user, specific) -> bool:
+    target = getattr(specific, "responding_to", None)
+    return target is not None and (target.is_published or _can_see_drafts(user))
+
+
+# --- Articles and feeds -----------------------------------------------------------------------
+
+
+@dashboard_page
+def articles(request):
+    queryset = Article.objects.select_related("feed", "event").prefetch_related(
+        Prefetch("mentions", queryset=Mention.objects.select_related("actor").order_by("-count"))
+    )
+    filterset = ArticleFilter(request.GET, queryset=queryset, request=request)
+    page_form = PageForm(request.GET)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "page_form": page_form,
+        "can_triage": request.user.has_perm("ingest.change_article"),
+    }
+    if not (filterset.is_valid() and page_form.is_valid()):
+        return render(request, "dashboard/articles.html", context, status=400)
+    page = _paginate(filterset.qs, page_form, ARTICLES_PER_PAGE)
+    if page is None:
+        return render(request, "dashboard/articles.html", context, status=400)
+    if context["can_triage"]:
+        for article in page.object_list:
+            article.create_event_url = create_event_url(article)
+    context["page"] = page
+    return render(request, "dashboard/articles.html", context)
+
+
+@dashboard_page
+def feeds(request):
+    per_day = summaries.articles_per_day(days=30)
+    articles_url = reverse("dashboard:articles")
+    figure = figures.articles_per_day_figure(
+        per_day["rows"],
+        days=per_day["days"],
+        feed_url=lambda feed_id: f"{articles_url}?{urlencode({'feed': feed_id})}",
+    )
+    return render(
+        request,
+        "dashboard/feeds.html",
+        {
+            "feeds": summaries.feeds_with_counts(days=30),
+            "figure": figures.figure_data(figure),
+            "health": summaries.ingestion_health(),
+        },
+    )

@@ -1,0 +1,624 @@
+"""Plotly figures for the dashboard pages, built from server data.
+
+Every builder returns a ``go.Figure``; the page embeds ``figure_data(fig)`` with json_script and
+``static/js/charts.js`` draws it. Scores are coloured on one diverging scale (red conflict, grey
+neutral, blue cooperation), and every point, bar or cell carries in ``customdata`` the same-site
+URL of the events behind it (a string, or a list whose first item is the URL), so a click on
+the chart leads to them.
+
+Stored text (titles, names) is escaped before it goes into a figure: plotly renders a subset of
+HTML in hover labels and tick labels, and no stored string may be read as markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from relations.categories import SCORE_MAX
+
+# Red for conflict, blue for cooperation (ColorBrewer RdBu ends), grey rather than white at
+# zero so a neutral edge or point stays visible on a white page.
+SCORE_COLOURSCALE = [
+    [0.0, "#b2182b"],
+    [0.25, "#ef8a62"],
+    [0.5, "#bdbdbd"],
+    [0.75, "#67a9cf"],
+    [1.0, "#2166ac"],
+]
+UNSCORED_COLOUR = "#9e9e9e"
+COUNT_BAR_COLOUR = "rgba(120, 130, 145, 0.35)"
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 12}
+
+# An empty template: plotly's default one would add kilobytes of JSON to every figure.
+_PLAIN_LAYOUT: dict[str, Any] = {
+    "template": go.layout.Template(),
+    "font": FONT,
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+    "hoverlabel": {"font": FONT, "bgcolor": "#ffffff"},
+    "hovermode": "closest",
+}
+_AXIS = {"gridcolor": "#eceff3", "zerolinecolor": "#9aa3af", "linecolor": "#c9ced6"}
+
+
+def figure_data(fig: go.Figure) -> dict:
+    """The figure as plain JSON data, for ``json_script`` in a template."""
+    return json.loads(fig.to_json())
+
+
+def text(value: object) -> str:
+    """Stored text made safe for a plotly label: markup shows as characters."""
+    return html.escape(str(value), quote=False)
+
+
+def score_colour(score: float | None, limit: float = SCORE_MAX) -> str:
+    """The colour of a score on the diverging scale from −limit to +limit, grey for none."""
+    if score is None:
+        return UNSCORED_COLOUR
+    clamped = min(max(float(score), -limit), limit)
+    position = (clamped + limit) / (2 * limit)
+    return sample_colorscale(SCORE_COLOURSCALE, [position])[0]
+
+
+def signed(score: float | None) -> str:
+    if score is None:
+        return "no score"
+    return f"{score:+.1f}".replace("-", "−")
+
+
+def _iso(value: dt.date | dt.datetime | str) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def score_range(values: Iterable[float | None]) -> float:
+    """Half the width of a symmetric colour range: at least one interaction's full scale,
+    wider when sums over many interactions go further, so zero stays in the middle."""
+    return max([SCORE_MAX, *(abs(value) for value in values if value is not None)])
+
+
+def _score_axis_colour_bar(title: str = "score", limit: float = SCORE_MAX) -> dict:
+    return {
+        "colorscale": SCORE_COLOURSCALE,
+        "cmin": -limit,
+        "cmax": limit,
+        "colorbar": {"title": {"text": title}, "thickness": 12, "len": 0.8},
+    }
+
+
+# --- Timeline ---------------------------------------------------------------------------------
+
+PRECISION_SYMBOL = {"day": "circle", "month": "diamond-open", "year": "square-open"}
+
+
+def timeline_figure(
+    events: Iterable[Any],
+    *,
+    lanes: str = "kind",
+    event_url: Callable[[Any], str],
+    date_label: Callable[[Any], str],
+) -> go.Figure:
+    """Events on a time axis, one lane per kind or per actor, coloured by their mean score.
+
+    ``events`` are Event rows with a ``mean_score`` annotation and, for lanes per actor, their
+    participants prefetched. An event dated only to the month or year is drawn as an open
+    marker at the first day of its period, and its hover label says the period, not a day.
+    """
+    scored: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
+    unscored: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
+    lane_names: list[str] = []
+    for event in events:
+        if lanes == "actor":
+            names = sorted({p.actor.name for p in event.participants.all()}) or ["(no actor)"]
+        else:
+            names = [event.get_kind_display()]
+        score = getattr(event, "mean_score", None)
+        custom = [
+            event_url(event),
+            text(event.title),
+            date_label(event),
+            signed(score),
+            event.get_kind_display(),
+        ]
+        for name in names:
+            lane = text(name)
+            if lane not in lane_names:
+                lane_names.append(lane)
+            bucket = unscored if score is None else scored
+            bucket["x"].append(_iso(event.date))
+            bucket["y"].append(lane)
+            bucket["symbol"].append(PRECISION_SYMBOL.get(event.date_precision, "circle"))
+            bucket["custom"].append(custom)
+            if score is not None:
+                scored["colour"].append(round(float(score), 2))
+
+    hover = (
+        "<b>%{customdata[1]}</b><br>%{customdata[2]} · %{customdata[4]}"
+        "<br>score %{customdata[3]}<extra></extra>"
+    )
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            name="scored",
+            x=scored["x"],
+            y=scored["y"],
+            mode="markers",
+            customdata=scored["custom"],
+            hovertemplate=hover,
+            marker={
+                "size": 13,
+                "color": scored["colour"],
+                "symbol": scored["symbol"],
+                "line": {"width": 1.5, "color": "#37474f"},
+                **_score_axis_colour_bar("mean score"),
+            },
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="no interactions",
+            x=unscored["x"],
+            y=unscored["y"],
+            mode="markers",
+            customdata=unscored["custom"],
+            hovertemplate=hover,
+            marker={
+                "size": 11,
+                "color": UNSCORED_COLOUR,
+                "symbol": unscored["symbol"],
+                "line": {"width": 1, "color": "#616161"},
+            },
+        )
+    )
+    lane_names.sort(key=str.casefold)
+    fig.update_layout(
+        **_PLAIN_LAYOUT,
+        height=max(220, 110 + 38 * len(lane_names)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        showlegend=False,
+        xaxis={**_AXIS, "type": "date"},
+        yaxis={
+            **_AXIS,
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": list(reversed(lane_names)),
+            "automargin": True,
+        },
+    )
+    return fig
+
+
+# --- A pair of actors -------------------------------------------------------------------------
+
+
+def dyad_figure(
+    points: Sequence[Mapping[str, Any]],
+    *,
+    a_name: str,
+    b_name: str,
+    period_url: Callable[[Any], str],
+    bucket: str = "month",
+    compact: bool = False,
+) -> go.Figure:
+    """Net score in each direction per period, and the number of events as bars behind them.
+
+    ``points`` are ``dyad_series()["points"]``: a direction's score is the sum of its
+    interactions' scores in the period. A period without interactions in a direction leaves
+    a gap rather than a zero, which would read as "neutral". Bars and markers sit in the
+    middle of their week or month. Every marker and bar carries the URL of the list of the
+    period's events (``period_url(period)``).
+    """
+    periods = [_iso(point["period"]) for point in points]
+    urls = [period_url(point["period"]) for point in points]
+    a, b = text(a_name), text(b_name)
+    directions = []
+    for label, key, count_key, dash in (
+        (f"{a} → {b}", "a_to_b", "a_to_b_count", "solid"),
+        (f"{b} → {a}", "b_to_a", "b_to_a_count", "dot"),
+    ):
+        counts = [int(point.get(count_key) or 0) for point in points]
+        scores = [
+            _maybe_float(point.get(key)) if count else None
+            for point, count in zip(points, counts, strict=True)
+        ]
+        directions.append((label, scores, counts, dash))
+    limit = score_range(score for _, scores, _, _ in directions for score in scores)
+    event_counts = [_event_count(point) for point in points]
+    period = _PERIODS.get(bucket, _PERIODS["month"])
+    labels = [_period_label(day, bucket) for day in periods]
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            name="events",
+            x=periods,
+            y=event_counts,
+            yaxis="y2",
+            customdata=urls,
+            hovertext=labels,
+            marker={"color": COUNT_BAR_COLOUR},
+            hovertemplate="%{hovertext}: %{y} events<br>click to list them<extra></extra>",
+            # Plotly guesses a bar's width from the gaps between bars; a lone one needs it.
+            width=[_BAR_WIDTHS.get(bucket, _BAR_WIDTHS["month"])] * len(periods),
+            **period,
+        )
+    )
+    for label, scores, counts, dash in directions:
+        fig.add_trace(
+            go.Scatter(
+                name=label,
+                x=periods,
+                y=scores,
+                mode="lines+markers",
+                connectgaps=False,
+                line={"color": "#37474f", "width": 1.5, "dash": dash},
+                customdata=[[url, count] for url, count in zip(urls, counts, strict=True)],
+                hovertext=labels,
+                hovertemplate=(
+                    f"{label}<br>%{{hovertext}}: net %{{y:+.1f}} from %{{customdata[1]}} "
+                    "interactions<extra></extra>"
+                ),
+                marker={
+                    "size": 7 if compact else 10,
+                    "color": [score if score is not None else 0 for score in scores],
+                    "line": {"width": 1, "color": "#37474f"},
+                    **_score_axis_colour_bar(limit=limit),
+                    "showscale": False,
+                },
+                **period,
+            )
+        )
+    # Zero in the middle: above it cooperation, below it conflict.
+    reach = round(limit * 1.1, 1)
+    most_events = max(event_counts, default=0)
+    layout: dict[str, Any] = {
+        **_PLAIN_LAYOUT,
+        "barmode": "overlay",
+        "xaxis": {**_AXIS, "type": "date", "tickformat": _TICK_FORMATS.get(bucket, "%b %Y")},
+        "yaxis": {**_AXIS, "zeroline": True, "range": [-reach, reach]},
+        "yaxis2": {
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, max(most_events, 1) * 2],
+            "dtick": max(1, math.ceil(most_events / 4)),
+            "showgrid": False,
+            "zeroline": False,
+            "showticklabels": not compact,
+        },
+    }
+    if bucket == "month" and len(periods) <= 18:
+        layout["xaxis"]["dtick"] = "M1"
+    if len(periods) < 3 and periods:
+        # A lone period would otherwise fill the whole width as one slab.
+        layout["xaxis"]["range"] = _padded_range(periods[0], periods[-1], bucket)
+    if compact:
+        layout.update(height=160, margin={"l": 30, "r": 10, "t": 5, "b": 25}, showlegend=False)
+    else:
+        layout.update(
+            height=420,
+            margin={"l": 50, "r": 50, "t": 10, "b": 40},
+            legend={"orientation": "h", "y": -0.15},
+        )
+        layout["yaxis"]["title"] = {"text": "net score (sum of interactions)"}
+        layout["yaxis2"]["title"] = {"text": "events"}
+    fig.update_layout(**layout)
+    return fig
+
+
+_DAY_MS = 24 * 3600 * 1000
+# Weeks start on Monday (1 January 2018 was one), months on the first.
+_PERIODS = {
+    "week": {
+        "xperiod": 7 * 24 * 3600 * 1000,
+        "xperiod0": "2018-01-01",
+        "xperiodalignment": "middle",
+    },
+    "month": {"xperiod": "M1", "xperiodalignment": "middle"},
+}
+_BAR_WIDTHS = {"week": 6 * _DAY_MS, "month": 26 * _DAY_MS}
+_TICK_FORMATS = {"week": "%-d %b %Y", "month": "%b %Y"}
+
+
+def _day_range(days: Sequence[dt.date]) -> list[str] | None:
+    """The whole window, half a day either side, so an empty month still shows its dates."""
+    if not days:
+        return None
+    half = dt.timedelta(hours=12)
+    start = dt.datetime.combine(days[0], dt.time.min) - half
+    end = dt.datetime.combine(days[-1], dt.time.min) + half
+    return [start.isoformat(sep=" "), end.isoformat(sep=" ")]
+
+
+def _period_label(day: str, bucket: str) -> str:
+    start = dt.date.fromisoformat(day)
+    if bucket == "week":
+        return f"week of {start.day} {start:%B %Y}"
+    return f"{start:%B %Y}"
+
+
+def _padded_range(first: str, last: str, bucket: str) -> list[str]:
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    step = dt.timedelta(days=7 if bucket == "week" else 31)
+    return [(start - step).isoformat(), (end + 2 * step).isoformat()]
+
+
+def _event_count(point: Mapping[str, Any]) -> int:
+    events = point.get("events")
+    if isinstance(events, int):
+        return events
+    if events is None:
+        return int(point.get("a_to_b_count") or 0) + int(point.get("b_to_a_count") or 0)
+    return len(events)
+
+
+def _maybe_float(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+# --- The network of actors --------------------------------------------------------------------
+
+
+def network_figure(
+    graph: Mapping[str, Any],
+    *,
+    actor_url: Callable[[str], str],
+    pair_url: Callable[[str, str], str],
+) -> go.Figure:
+    """Actors sized by activity, joined by edges coloured by net score and as wide as their
+    number of interactions (``relations_graph()``'s nodes and edges). A click on a node opens
+    the actor; on the diamond in the middle of an edge, the pair."""
+    nodes = sorted(graph.get("nodes", []), key=lambda n: (-(n.get("activity") or 0), n["name"]))
+    positions = _circle_positions([node["slug"] for node in nodes])
+    names = {node["slug"]: node["name"] for node in nodes}
+    edges = [
+        edge
+        for edge in graph.get("edges", [])
+        if edge["source"] in positions and edge["target"] in positions
+    ]
+    max_count = max((edge.get("count") or 0 for edge in edges), default=1) or 1
+    limit = score_range(_maybe_float(edge.get("net_score")) for edge in edges)
+
+    fig = go.Figure()
+    mid: dict[str, list] = {"x": [], "y": [], "colour": [], "custom": []}
+    # Thin edges first so the strong ones are drawn on top.
+    for edge in sorted(edges, key=lambda edge: edge.get("count") or 0):
+        source, target = edge["source"], edge["target"]
+        (x0, y0), (x1, y1) = positions[source], positions[target]
+        net = _maybe_float(edge.get("net_score"))
+        count = int(edge.get("count") or 0)
+        fig.add_trace(
+            go.Scatter(
+                x=[x0, x1],
+                y=[y0, y1],
+                mode="lines",
+                line={"color": score_colour(net, limit), "width": 1.5 + 8.5 * count / max_count},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        mid["x"].append(round((x0 + x1) / 2, 4))
+        mid["y"].append(round((y0 + y1) / 2, 4))
+        mid["colour"].append(net if net is not None else 0)
+        mid["custom"].append(
+            [
+                pair_url(source, target),
+                f"{text(names[source])} – {text(names[target])}",
+                signed(net),
+                count,
+            ]
+        )
+    fig.add_trace(
+        go.Scatter(
+            name="pairs",
+            x=mid["x"],
+            y=mid["y"],
+            mode="markers",
+            customdata=mid["custom"],
+            hovertemplate=(
+                "<b>%{customdata[1]}</b><br>net %{customdata[2]} from %{customdata[3]} "
+                "interactions<br>click to open the pair<extra></extra>"
+            ),
+            marker={
+                "size": 12,
+                "symbol": "diamond",
+                "color": mid["colour"],
+                "line": {"width": 1, "color": "#37474f"},
+                **_score_axis_colour_bar("net score", limit),
+            },
+            showlegend=False,
+        )
+    )
+    activity = [node.get("activity") or 0 for node in nodes]
+    top = max(activity, default=1) or 1
+    fig.add_trace(
+        go.Scatter(
+            name="actors",
+            x=[positions[node["slug"]][0] for node in nodes],
+            y=[positions[node["slug"]][1] for node in nodes],
+            mode="markers+text",
+            text=[text(node["name"]) for node in nodes],
+            textposition="top center",
+            customdata=[
+                [actor_url(node["slug"]), text(node["name"]), node.get("activity") or 0]
+                for node in nodes
+            ],
+            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]} interactions<extra></extra>",
+            marker={
+                "size": [14 + 34 * math.sqrt(value / top) for value in activity],
+                "color": [node.get("colour") or "#546e7a" for node in nodes],
+                "line": {"width": 1.5, "color": "#ffffff"},
+            },
+            showlegend=False,
+        )
+    )
+    hidden = {"visible": False, "range": [-1.35, 1.35]}
+    fig.update_layout(
+        **_PLAIN_LAYOUT,
+        height=560,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis=hidden,
+        yaxis={**hidden, "scaleanchor": "x"},
+        dragmode="pan",
+    )
+    return fig
+
+
+def _circle_positions(slugs: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """The most active actor in the middle, the others evenly on a circle around it: a
+    layout that is the same on every load and needs no physics."""
+    if not slugs:
+        return {}
+    positions = {slugs[0]: (0.0, 0.0)} if len(slugs) > 2 else {}
+    rest = [slug for slug in slugs if slug not in positions]
+    for index, slug in enumerate(rest):
+        angle = math.pi / 2 - 2 * math.pi * index / len(rest)
+        positions[slug] = (round(math.cos(angle), 4), round(math.sin(angle), 4))
+    return positions
+
+
+# --- Actor × actor heatmap --------------------------------------------------------------------
+
+
+def heatmap_figure(matrix: Mapping[str, Any], *, pair_url: Callable[[str, str], str]) -> go.Figure:
+    """Net score from each row actor to each column actor (``heatmap()``'s ``actors``,
+    ``names``, ``scores`` and ``counts``); an empty cell means no interactions. A cell
+    opens the pair."""
+    slugs = list(matrix.get("actors", []))
+    labels = [text(name) for name in matrix.get("names", [])]
+    scores = matrix.get("scores", [])
+    counts = matrix.get("counts", [])
+    z = [[_maybe_float(value) for value in row] for row in scores]
+    custom = [
+        [
+            [
+                pair_url(slugs[i], slugs[j]) if z[i][j] is not None else "",
+                signed(z[i][j]),
+                int(counts[i][j]) if counts else 0,
+            ]
+            for j in range(len(slugs))
+        ]
+        for i in range(len(slugs))
+    ]
+    limit = score_range(value for row in z for value in row)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=labels,
+            customdata=custom,
+            zmin=-limit,
+            zmax=limit,
+            colorscale=SCORE_COLOURSCALE,
+            xgap=2,
+            ygap=2,
+            hoverongaps=False,
+            colorbar={"title": {"text": "net score"}, "thickness": 12},
+            hovertemplate=(
+                "%{y} → %{x}<br>net %{customdata[1]} from %{customdata[2]} interactions"
+                "<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        **_PLAIN_LAYOUT,
+        height=max(320, 160 + 34 * len(slugs)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={
+            "side": "top",
+            "automargin": True,
+            "tickangle": -35,
+            "showgrid": False,
+            "title": {"text": "to"},
+        },
+        yaxis={
+            "automargin": True,
+            "autorange": "reversed",
+            "showgrid": False,
+            "title": {"text": "from"},
+        },
+    )
+    return fig
+
+
+# --- Feeds ------------------------------------------------------------------------------------
+
+
+def articles_per_day_figure(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    days: Sequence[dt.date],
+    feed_url: Callable[[int], str],
+) -> go.Figure:
+    """New articles per day, one stacked bar per feed. ``rows`` have ``day``, ``feed_id``,
+    ``feed_title`` and ``count``; a bar opens that feed's articles."""
+    by_feed: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        feed = by_feed.setdefault(row["feed_id"], {"title": row["feed_title"], "counts": {}})
+        feed["counts"][_iso(row["day"])] = row["count"]
+    x = [_iso(day) for day in days]
+    fig = go.Figure()
+    for feed_id, feed in sorted(by_feed.items(), key=lambda item: item[1]["title"].casefold()):
+        fig.add_trace(
+            go.Bar(
+                name=text(feed["title"]),
+                x=x,
+                y=[feed["counts"].get(day, 0) for day in x],
+                customdata=[feed_url(feed_id)] * len(x),
+                hovertemplate=f"{text(feed['title'])}<br>%{{x}}: %{{y}} new<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        **_PLAIN_LAYOUT,
+        barmode="stack",
+        height=300,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        xaxis={**_AXIS, "type": "date", "range": _day_range(days)},
+        yaxis={**_AXIS, "title": {"text": "new articles"}, "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.2},
+        showlegend=len(by_feed) <= 12,
+    )
+    return fig
+
+
+# --- One event's interactions -----------------------------------------------------------------
+
+
+def interactions_figure(
+    interactions: Sequence[Any], *, pair_url: Callable[[str, str], str]
+) -> go.Figure:
+    """One bar per scored interaction of an event (source → target), coloured by its score;
+    a bar opens the pair's page."""
+    labels = [f"{text(i.source.name)} → {text(i.target.name)}" for i in interactions]
+    scores = [round(float(i.score), 2) for i in interactions]
+    fig = go.Figure(
+        go.Bar(
+            x=scores,
+            y=labels,
+            orientation="h",
+            customdata=[
+                [pair_url(i.source.slug, i.target.slug), signed(i.score)] for i in interactions
+            ],
+            marker={"color": [score_colour(score) for score in scores]},
+            hovertemplate="%{y}: %{customdata[1]}<br>click to open the pair<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_PLAIN_LAYOUT,
+        height=max(160, 70 + 34 * len(labels)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 30},
+        xaxis={**_AXIS, "range": [-SCORE_MAX, SCORE_MAX], "zeroline": True, "title": "score"},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        bargap=0.35,
+    )
+    return fig

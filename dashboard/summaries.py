@@ -1,0 +1,160 @@
+"""Small read-only summaries the dashboard pages show: allegations by evidence status,
+ingestion health, articles per day, an event's edit history. Each costs a fixed number of
+queries however many rows there are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ingest.models import Article, Feed
+from relations.models import Allegation, Event
+
+
+def allegations_by_status(events) -> list[dict[str, Any]]:
+    """Every evidence status, in the model's order, with how many of ``events`` are
+    allegations in it (zero included, so the list reads the same every day)."""
+    counts = dict(
+        Allegation.objects.filter(pk__in=events.filter(kind=Event.Kind.ALLEGATION).values("pk"))
+        .values_list("evidence_status")
+        .annotate(n=Count("pk"))
+        .values_list("evidence_status", "n")
+    )
+    return [
+        {"status": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in Allegation.EvidenceStatus.choices
+    ]
+
+
+@dataclass
+class IngestionHealth:
+    feeds_by_status: dict[str, int] = field(default_factory=dict)
+    articles_today: int = 0
+    last_fetch: dt.datetime | None = None
+
+    @property
+    def feeds_ok(self) -> int:
+        return self.feeds_by_status.get(Feed.Status.OK, 0)
+
+    @property
+    def feeds_failing(self) -> int:
+        return self.feeds_by_status.get(Feed.Status.FAILING, 0)
+
+    @property
+    def feeds_retired(self) -> int:
+        return self.feeds_by_status.get(Feed.Status.GONE, 0) + self.feeds_by_status.get(
+            Feed.Status.DISABLED, 0
+        )
+
+
+def ingestion_health(now: dt.datetime | None = None) -> IngestionHealth:
+    """Feeds per status, articles published since midnight (UTC), and the last fetch.
+
+    "Today" counts by publication time, which has an index; the feed table is small, so the
+    last fetch is read from it rather than from the much longer fetch log.
+    """
+    now = now or timezone.now()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    feeds = Feed.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    return IngestionHealth(
+        feeds_by_status=dict(feeds),
+        articles_today=Article.objects.filter(published_at__gte=midnight, published_at__lte=now)
+        .order_by()
+        .count(),
+        last_fetch=Feed.objects.aggregate(last=Max("last_checked_at"))["last"],
+    )
+
+
+def articles_per_day(days: int = 30, today: dt.date | None = None) -> dict[str, Any]:
+    """New articles per feed and day (by publication date) over the last ``days`` days."""
+    today = today or timezone.now().date()
+    first = today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    rows = (
+        Article.objects.filter(published_at__gte=start)
+        .annotate(day=TruncDate("published_at", tzinfo=dt.UTC))
+        .values("day", "feed_id", "feed__title", "feed__url")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {
+        "days": [first + dt.timedelta(days=offset) for offset in range(days)],
+        "rows": [
+            {
+                "day": row["day"],
+                "feed_id": row["feed_id"],
+                "feed_title": row["feed__title"] or row["feed__url"],
+                "count": row["count"],
+            }
+            for row in rows
+        ],
+    }
+
+
+def feeds_with_counts(days: int = 30, now: dt.datetime | None = None):
+    """Every feed with its number of articles published in the last ``days`` days."""
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    return Feed.objects.annotate(
+        recent_articles=Count("articles", filter=Q(articles__published_at__gte=since))
+    ).order_by("status", "title", "url")
+
+
+# --- Edit history -----------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    when: dt.datetime
+    who: Any
+    kind: str  # "created", "changed" or "deleted"
+    fields: list[str]
+
+
+@dataclass
+class StatusChange:
+    when: dt.datetime
+    who: Any
+    status: str
+    label: str
+
+
+def edit_history(records: list) -> list[Change]:
+    """Oldest first: who created and changed the event, and which fields each edit touched.
+
+    ``records`` are simple_history records of one event, newest first, as
+    ``event.history.select_related("history_user")`` gives them.
+    """
+    ordered = list(reversed(records))
+    changes: list[Change] = []
+    for previous, record in zip([None, *ordered[:-1]], ordered, strict=True):
+        kind = {"+": "created", "~": "changed", "-": "deleted"}.get(record.history_type, "changed")
+        fields: list[str] = []
+        if previous is not None and kind == "changed":
+            delta = record.diff_against(previous)
+            fields = sorted(
+                str(record.instance_type._meta.get_field(change.field).verbose_name)
+                for change in delta.changes
+            )
+        changes.append(Change(record.history_date, record.history_user, kind, fields))
+    return changes
+
+
+def evidence_status_history(records: list) -> list[StatusChange]:
+    """Oldest first: each time an allegation's evidence status was set or changed."""
+    labels = dict(Allegation.EvidenceStatus.choices)
+    steps: list[StatusChange] = []
+    for record in reversed(records):
+        status = getattr(record, "evidence_status", None)
+        if status is None or (steps and steps[-1].status == status):
+            continue
+        steps.append(
+            StatusChange(
+                record.history_date, record.history_user, status, labels.get(status, status)
+            )
+        )
+    return steps

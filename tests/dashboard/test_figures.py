@@ -1,0 +1,269 @@
+"""The plotly figure builders: the right points, colours on the diverging scale, and on every
+point the URL of the events behind it. No database needed: they take plain data."""
+
+import datetime as dt
+import json
+from types import SimpleNamespace
+
+from dashboard import figures
+
+
+def _data(fig) -> dict:
+    return figures.figure_data(fig)
+
+
+def _event(pk, title, date, *, kind="meeting", precision="day", score=None, actors=()):
+    participants = [SimpleNamespace(actor=SimpleNamespace(name=name)) for name in actors]
+    return SimpleNamespace(
+        pk=pk,
+        title=title,
+        date=date,
+        date_precision=precision,
+        kind=kind,
+        mean_score=score,
+        get_kind_display=lambda: kind.capitalize(),
+        participants=SimpleNamespace(all=lambda: participants),
+    )
+
+
+def _timeline(events, lanes="kind"):
+    return _data(
+        figures.timeline_figure(
+            events,
+            lanes=lanes,
+            event_url=lambda event: f"/events/{event.pk}/",
+            date_label=lambda event: f"label {event.pk}",
+        )
+    )
+
+
+def test_the_timeline_puts_each_event_in_its_kind_lane_with_its_url():
+    data = _timeline(
+        [
+            _event(1, "Talks", dt.date(2023, 10, 26), score=2.1),
+            _event(2, "Claim", dt.date(2023, 10, 1), kind="allegation", precision="month"),
+        ]
+    )
+    scored, unscored = data["data"]
+    assert scored["x"] == ["2023-10-26"]
+    assert scored["y"] == ["Meeting"]
+    assert scored["customdata"][0][0] == "/events/1/"
+    assert scored["marker"]["color"] == [2.1]
+    # An event without interactions is drawn grey, not as a neutral zero.
+    assert unscored["y"] == ["Allegation"]
+    assert unscored["customdata"][0][0] == "/events/2/"
+    assert unscored["marker"]["color"] == figures.UNSCORED_COLOUR
+
+
+def test_the_timeline_marks_month_precision_with_an_open_marker_and_an_honest_label():
+    data = _timeline([_event(7, "Claim", dt.date(2023, 10, 1), precision="month", score=-2)])
+    trace = data["data"][0]
+    assert trace["marker"]["symbol"] == ["diamond-open"]
+    assert trace["customdata"][0][2] == "label 7"
+
+
+def test_the_timeline_gives_an_event_one_point_per_actor_lane():
+    data = _timeline(
+        [_event(3, "Talks", dt.date(2023, 10, 26), score=2.1, actors=["Russia", "Hamas"])],
+        lanes="actor",
+    )
+    scored = data["data"][0]
+    assert sorted(scored["y"]) == ["Hamas", "Russia"]
+    assert {row[0] for row in scored["customdata"]} == {"/events/3/"}
+    assert data["layout"]["yaxis"]["categoryarray"] == ["Russia", "Hamas"]
+
+
+def test_markup_in_stored_text_reaches_the_figure_as_text():
+    data = _timeline([_event(4, "<img src=x onerror=alert(1)>", dt.date(2023, 1, 1), score=1)])
+    title = data["data"][0]["customdata"][0][1]
+    assert title == "&lt;img src=x onerror=alert(1)&gt;"
+    assert "<img" not in json.dumps(data)
+
+
+POINTS = [
+    {
+        "period": "2023-10-01",
+        "period_end": "2023-10-31",
+        "a_to_b": 3.1,
+        "b_to_a": 0.0,
+        "a_to_b_count": 2,
+        "b_to_a_count": 0,
+        "events": 2,
+    },
+    {
+        "period": "2023-11-01",
+        "period_end": "2023-11-30",
+        "a_to_b": -4.0,
+        "b_to_a": 5.4,
+        "a_to_b_count": 1,
+        "b_to_a_count": 2,
+        "events": 3,
+    },
+]
+
+
+def _dyad(points=POINTS, **kwargs):
+    return _data(
+        figures.dyad_figure(
+            points,
+            a_name="Russia",
+            b_name="Hamas",
+            period_url=lambda period: f"/relations/russia/hamas/?period={period}",
+            **kwargs,
+        )
+    )
+
+
+def test_the_dyad_figure_has_event_bars_and_a_line_per_direction_all_linking_to_periods():
+    bars, a_to_b, b_to_a = _dyad()["data"]
+    assert bars["type"] == "bar"
+    assert bars["y"] == [2, 3]
+    assert bars["customdata"] == [
+        "/relations/russia/hamas/?period=2023-10-01",
+        "/relations/russia/hamas/?period=2023-11-01",
+    ]
+    assert a_to_b["name"] == "Russia → Hamas"
+    assert a_to_b["y"] == [3.1, -4.0]
+    assert [row[0] for row in a_to_b["customdata"]] == bars["customdata"]
+    assert b_to_a["name"] == "Hamas → Russia"
+
+
+def test_a_direction_without_interactions_in_a_period_is_a_gap_not_a_zero():
+    _, _, b_to_a = _dyad()["data"]
+    assert b_to_a["y"] == [None, 5.4]
+    assert b_to_a["connectgaps"] is False
+
+
+def test_the_dyad_colour_range_stays_symmetric_around_zero_for_large_sums():
+    points = [{**POINTS[0], "a_to_b": -25.0, "a_to_b_count": 5}]
+    _, a_to_b, _ = _dyad(points)["data"]
+    assert a_to_b["marker"]["cmin"] == -25.0
+    assert a_to_b["marker"]["cmax"] == 25.0
+
+
+def test_the_compact_dyad_figure_is_small_and_without_legend():
+    layout = _dyad(compact=True)["layout"]
+    assert layout["height"] == 160
+    assert layout["showlegend"] is False
+
+
+GRAPH = {
+    "nodes": [
+        {"slug": "russia", "name": "Russia", "kind": "state", "colour": "#c62828", "activity": 9},
+        {"slug": "hamas", "name": "Hamas", "kind": "armed_group", "colour": "", "activity": 4},
+        {"slug": "israel", "name": "Israel", "kind": "state", "colour": "", "activity": 5},
+    ],
+    "edges": [
+        {"source": "hamas", "target": "russia", "net_score": 8.4, "count": 4, "events": 3},
+        {"source": "israel", "target": "russia", "net_score": -6.0, "count": 2, "events": 2},
+    ],
+}
+
+
+def _network(graph=GRAPH):
+    return _data(
+        figures.network_figure(
+            graph,
+            actor_url=lambda slug: f"/actors/{slug}/",
+            pair_url=lambda a, b: f"/relations/{a}/{b}/",
+        )
+    )
+
+
+def test_the_network_draws_an_edge_per_pair_coloured_by_net_score_and_wide_by_count():
+    traces = _network()["data"]
+    edges = [trace for trace in traces if trace["mode"] == "lines"]
+    assert len(edges) == 2
+    by_width = sorted(edges, key=lambda trace: trace["line"]["width"])
+    weak, strong = by_width
+    assert strong["line"]["width"] > weak["line"]["width"]
+    # The busier, friendly pair is blue; the hostile one red.
+    assert strong["line"]["color"] == figures.score_colour(8.4)
+    assert weak["line"]["color"] == figures.score_colour(-6.0)
+    red, _, blue = (int(part) for part in weak["line"]["color"][4:-1].split(","))
+    assert red > blue
+
+
+def test_every_network_edge_and_node_opens_its_pair_or_actor():
+    traces = {trace.get("name"): trace for trace in _network()["data"]}
+    pairs = traces["pairs"]
+    assert {row[0] for row in pairs["customdata"]} == {
+        "/relations/hamas/russia/",
+        "/relations/israel/russia/",
+    }
+    actors = traces["actors"]
+    assert [row[0] for row in actors["customdata"]] == [
+        "/actors/russia/",
+        "/actors/israel/",
+        "/actors/hamas/",
+    ]
+    sizes = actors["marker"]["size"]
+    assert sizes[0] > sizes[1] > sizes[2]
+    assert actors["marker"]["color"][0] == "#c62828"
+
+
+def test_an_empty_graph_is_an_empty_figure():
+    traces = _network({"nodes": [], "edges": []})["data"]
+    assert all(not trace.get("x") for trace in traces)
+
+
+def test_the_heatmap_has_a_cell_per_directed_pair_and_leaves_silent_pairs_empty():
+    matrix = {
+        "actors": ["russia", "hamas"],
+        "names": ["Russia", "Hamas"],
+        "scores": [[None, 4.2], [-1.0, None]],
+        "counts": [[0, 2], [1, 0]],
+    }
+    heat = _data(figures.heatmap_figure(matrix, pair_url=lambda a, b: f"/relations/{a}/{b}/"))[
+        "data"
+    ][0]
+    assert heat["z"] == [[None, 4.2], [-1.0, None]]
+    assert heat["customdata"][0][1][0] == "/relations/russia/hamas/"
+    assert heat["customdata"][1][0][0] == "/relations/hamas/russia/"
+    assert heat["customdata"][0][0][0] == ""
+    assert heat["zmin"] == -10 and heat["zmax"] == 10
+
+
+def test_articles_per_day_stack_one_bar_trace_per_feed_over_every_day():
+    days = [dt.date(2024, 5, 1), dt.date(2024, 5, 2), dt.date(2024, 5, 3)]
+    rows = [
+        {"day": dt.date(2024, 5, 1), "feed_id": 1, "feed_title": "Wire", "count": 3},
+        {"day": dt.date(2024, 5, 3), "feed_id": 1, "feed_title": "Wire", "count": 1},
+        {"day": dt.date(2024, 5, 2), "feed_id": 2, "feed_title": "Agency", "count": 5},
+    ]
+    data = _data(
+        figures.articles_per_day_figure(
+            rows, days=days, feed_url=lambda pk: f"/articles/?feed={pk}"
+        )
+    )
+    agency, wire = data["data"]
+    assert wire["y"] == [3, 0, 1]
+    assert agency["y"] == [0, 5, 0]
+    assert wire["customdata"] == ["/articles/?feed=1"] * 3
+    assert data["layout"]["barmode"] == "stack"
+
+
+def test_an_events_interactions_are_bars_coloured_by_score_linking_to_the_pair():
+    russia = SimpleNamespace(name="Russia", slug="russia")
+    israel = SimpleNamespace(name="Israel", slug="israel")
+    interactions = [SimpleNamespace(source=israel, target=russia, score=-4.0)]
+    bar = _data(
+        figures.interactions_figure(interactions, pair_url=lambda a, b: f"/relations/{a}/{b}/")
+    )["data"][0]
+    assert bar["x"] == [-4.0]
+    assert bar["y"] == ["Israel → Russia"]
+    assert bar["customdata"][0][0] == "/relations/israel/russia/"
+    assert bar["marker"]["color"] == [figures.score_colour(-4.0)]
+
+
+def test_score_colours_run_from_red_through_grey_to_blue():
+    assert figures.score_colour(-10) == "rgb(178, 24, 43)"
+    assert figures.score_colour(0) == "rgb(189, 189, 189)"
+    assert figures.score_colour(10) == "rgb(33, 102, 172)"
+    assert figures.score_colour(-99) == figures.score_colour(-10)
+    assert figures.score_colour(None) == figures.UNSCORED_COLOUR
+
+
+def test_figures_carry_no_plotly_template_bulk():
+    layout = _dyad()["layout"]
+    assert layout["template"] == {} or "layout" not in layout["template"]
