@@ -97,9 +97,10 @@ def store_entries(
         articles: list[Article] = []
         mentions_by_guid = {}
         for entry in to_write:
-            mentions = gazetteer.match(f"{entry.title}\n{entry.summary}")
+            text = f"{entry.title}\n{entry.summary}"
+            mentions = gazetteer.match(text)
             relevance, kind = classify(
-                f"{entry.title}\n{entry.summary}",
+                text,
                 mentions,
                 core_actor_ids=gazetteer.core_actor_ids,
                 language=entry.language or feed.language,

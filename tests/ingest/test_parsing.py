@@ -212,6 +212,32 @@ def test_it_refuses_json_that_is_not_a_feed():
         parse(b'{"hello": "world"}', "application/json")
 
 
+def test_billion_laughs_entities_are_never_expanded():
+    declarations = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    )
+    declarations = declarations.replace("&lol0;", "&lol;")
+    body = rss(item(title="&lol9;")).replace(
+        b"<rss ", f"<!DOCTYPE rss [{declarations}]><rss ".encode(), 1
+    )
+
+    feed = parse(body)
+
+    assert feed.entries
+    assert feed.entries[0].title.count("lol") < 10
+    assert "entity" in feed.bozo_error
+
+
+def test_external_entities_are_never_read():
+    body = rss(item(title="x&xxe;y", description="&xxe;")).replace(
+        b"<rss ", b'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss ', 1
+    )
+
+    entry = parse(body).entries[0]
+
+    assert "root:" not in entry.title + entry.summary + entry.content
+
+
 # --- text, html and script ----------------------------------------------------------------
 
 
