@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import socket
+import ssl
+import subprocess
 import tracemalloc
 import zlib
+from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from ingest import fetching
@@ -423,3 +428,67 @@ def test_it_reports_a_refused_connection(private_allowed):
         port = probe.getsockname()[1]
     with pytest.raises(FetchError, match="could not connect"):
         fetching.fetch(f"http://127.0.0.1:{port}/feed.xml")
+
+
+# --- TLS through the guarded connection -------------------------------------------------------
+
+
+def self_signed(tmp_path, name: str) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch):
+    """An HTTPS loopback server with a certificate for ``localhost`` that fetches trust."""
+    cert, key = self_signed(tmp_path, "localhost")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(fetching, "_ssl_context", lambda: client_context)
+    server = HTTPServer(host="localhost", port=0, ssl_context=server_context)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_it_fetches_over_https_connecting_to_the_checked_address(tls_server, private_allowed):
+    tls_server.expect_request("/feed.xml").respond_with_data(FEED, content_type=RSS_TYPE)
+    url = tls_server.url_for("/feed.xml")
+    assert url.startswith("https://localhost:")
+    assert fetching.fetch(url).body == FEED
+
+
+def test_it_verifies_the_certificate_against_the_host_name_not_the_address(
+    tls_server, private_allowed, monkeypatch
+):
+    # Same server, reached under another name: the certificate (for localhost) must not do.
+    tls_server.expect_request("/feed.xml").respond_with_data(FEED, content_type=RSS_TYPE)
+    fake_dns(monkeypatch, {"other.example.test": [["127.0.0.1"]]})
+    with pytest.raises(FetchError, match="could not connect.*certificate"):
+        fetching.fetch(f"https://other.example.test:{tls_server.port}/feed.xml")

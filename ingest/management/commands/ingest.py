@@ -1,7 +1,9 @@
+import contextlib
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.models import Feed
 from ingest.pipeline import ingest_feeds
@@ -35,9 +37,13 @@ class Command(BaseCommand):
         else:
             feed_ids = list(due_feeds().values_list("id", flat=True))
 
-        # The bar goes to stderr and only on a terminal, so logs and pipes stay clean.
-        with tqdm(
-            total=len(feed_ids), unit="feed", file=sys.stderr, disable=not sys.stderr.isatty()
-        ) as bar:
+        # The bar goes to stderr and only on a terminal, so pipes and cron mail stay clean;
+        # log lines are written above the bar instead of through it.
+        on_terminal = sys.stderr.isatty()
+        logs_above = logging_redirect_tqdm() if on_terminal else contextlib.nullcontext()
+        with (
+            logs_above,
+            tqdm(total=len(feed_ids), unit="feed", file=sys.stderr, disable=not on_terminal) as bar,
+        ):
             summary = ingest_feeds(feed_ids, progress=lambda log: bar.update(1))
         self.stdout.write(str(summary))
