@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import ipaddress
+import os
 import socket
 import ssl
 import time
@@ -55,8 +56,26 @@ _METADATA_ADDRESSES = frozenset(
     )
 )
 
-# getaddrinfo has no timeout of its own; it runs here so the fetch deadline still holds.
-_resolver = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest-dns")
+_resolver_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _resolver() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for getaddrinfo, which has no timeout of its own, so the fetch deadline holds.
+    Made per process: a pool inherited through fork (Celery's prefork) has no live threads."""
+    global _resolver_pool
+    if _resolver_pool is None:
+        _resolver_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=8, thread_name_prefix="ingest-dns"
+        )
+    return _resolver_pool
+
+
+def _forget_resolver_after_fork() -> None:
+    global _resolver_pool
+    _resolver_pool = None
+
+
+os.register_at_fork(after_in_child=_forget_resolver_after_fork)
 
 
 class UnsafeURL(ValueError):
@@ -167,7 +186,7 @@ def resolve_checked(
     if literal is not None:
         addresses = [literal]
     else:
-        future = _resolver.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+        future = _resolver().submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
         try:
             infos = future.result(timeout=timeout)
         except concurrent.futures.TimeoutError:

@@ -72,8 +72,8 @@ def fetch_feed(feed_id: int, *, claim_token: str | None = None) -> FetchLog | No
         logger.info("feed %s skipped: claimed by another fetch, or not pollable", feed_id)
         return None
     try:
-        feed = Feed.objects.get(pk=feed_id)
-        return _fetch_claimed(feed)
+        feed = Feed.objects.filter(pk=feed_id).first()
+        return _fetch_claimed(feed) if feed is not None else None  # deleted meanwhile
     finally:
         scheduling.release_claim(feed_id, token)
 
