@@ -235,6 +235,10 @@ def validate_feed_url(url: str, *, resolve: bool = True) -> str:
     host, port = check_scheme_and_host(url)
     allow_private = _allow_private()
     literal = _literal_address(host)
+    name = host.lower().rstrip(".")
+    if not allow_private and (name == "localhost" or name.endswith(".localhost")):
+        # Loopback by definition (RFC 6761), whatever a resolver would say.
+        raise UnsafeURL(f"refusing to fetch from {host}: a loopback address")
     if literal is not None or resolve:
         try:
             resolve_checked(host, port, allow_private=allow_private, timeout=10)

@@ -174,6 +174,8 @@ def test_it_can_skip_the_lookup_for_offline_seeding_but_not_the_literal_check(se
     assert fetching.validate_feed_url(f"  {url} ", resolve=False) == url
     with pytest.raises(UnsafeURL):
         fetching.validate_feed_url("http://127.0.0.1/feed.xml", resolve=False)
+    with pytest.raises(UnsafeURL, match="loopback"):
+        fetching.validate_feed_url("http://feeds.localhost/feed.xml", resolve=False)
 
 
 # --- the guard on a live connection --------------------------------------------------------
