@@ -161,6 +161,13 @@ def test_it_refuses_an_html_page_served_as_xml():
         parse(HTML_PAGE, "application/xml")
 
 
+def test_it_refuses_an_xhtml_page_with_a_bom_and_xml_declaration():
+    page = b'\xef\xbb\xbf<?xml version="1.0"?>\n<!DOCTYPE html>\n<html><body>Hi</body></html>'
+
+    with pytest.raises(NotAFeed, match="HTML page"):
+        parse(page, "application/xhtml+xml")
+
+
 def test_it_refuses_an_html_page_without_a_feed_link():
     page = b"<html><head><title>Hi</title></head><body><p>No feed here</p></body></html>"
 
@@ -376,6 +383,48 @@ def test_it_keeps_at_most_max_entries():
 
     assert len(feed.entries) == 200
     assert feed.entries[0].guid == "g0"
+
+
+def test_entries_far_beyond_the_limit_are_cut_from_a_still_well_formed_body():
+    body = rss(*(item(guid=f"g{n}", link=f"https://a.example/{n}") for n in range(5000)))
+
+    feed = parse(body, max_entries=200)
+
+    assert [entry.guid for entry in feed.entries] == [f"g{n}" for n in range(200)]
+    assert feed.bozo_error == ""  # the cut body parsed strictly, not through the loose parser
+
+
+def test_cutting_rdf_items_keeps_what_follows_them():
+    items = "".join(
+        f'<item rdf:about="https://a.example/{n}"><title>t{n}</title>'
+        f"<link>https://a.example/{n}</link></item>"
+        for n in range(1000)
+    )
+    body = (
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://a.example/">'
+        f"<title>RDF</title></channel>{items}"
+        '<textinput rdf:about="https://a.example/s"><title>Search</title></textinput></rdf:RDF>'
+    ).encode()
+
+    feed = parse(body, max_entries=10)
+
+    assert len(feed.entries) == 10
+    assert feed.bozo_error == ""
+
+
+def test_thousands_of_categories_are_dropped_before_parsing():
+    # feedparser checks each tag against all earlier ones: quadratic in their number.
+    categories = "".join(f"<category>c{n}</category>" for n in range(20_000))
+    keywords = ",".join(f"k{n}" for n in range(20_000))
+    body = rss(item(extra=categories + f"<media:keywords>{keywords}</media:keywords>")).replace(
+        b"<rss ", b'<rss xmlns:media="http://search.yahoo.com/mrss/" ', 1
+    )
+
+    entry = parse(body).entries[0]
+
+    assert entry.title == "Lavrov met a Hamas delegation"
+    assert entry.summary == "They met in Moscow."
 
 
 def test_an_entry_without_guid_falls_back_to_its_canonical_link():
