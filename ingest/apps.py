@@ -17,7 +17,9 @@ class IngestConfig(AppConfig):
         from relations.models import Actor, Alias
 
         for model in (Alias, Actor):
-            post_save.connect(_aliases_changed, sender=model, dispatch_uid=f"gazetteer-{model}")
+            post_save.connect(
+                _aliases_changed, sender=model, dispatch_uid=f"gazetteer-{model.__name__}"
+            )
             post_delete.connect(
-                _aliases_changed, sender=model, dispatch_uid=f"gazetteer-del-{model}"
+                _aliases_changed, sender=model, dispatch_uid=f"gazetteer-del-{model.__name__}"
             )

@@ -190,6 +190,8 @@ class Gazetteer:
         if self._folded is not None:
             hits += self._hits(self._folded, normalise(text))
         if self._exact is not None:
+            # Positions agree with the folded text's unless folding changed a length (ß → ss);
+            # then only the choice between overlapping hits can be off, never a hit itself.
             hits += self._hits(self._exact, normalise(text, fold=False))
         if not hits:
             return {}
