@@ -8,8 +8,11 @@ affected day once, from the final state. Connected in RelationsConfig.ready().
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -25,6 +28,8 @@ from relations.models import (
 )
 
 EVENT_CLASSES = (Event, Meeting, Statement, Allegation)
+DATA_VERSION_KEY = "relations:data-version"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,6 +69,28 @@ def flush_pending() -> None:
     analytics.refresh_dyad_days(days)
     analytics.refresh_dyad_days(affiliation_days - days, rollup_only=True)
     search.refresh_search_vectors(pending.search_events)
+    bump_data_version()
+
+
+def data_version() -> str:
+    """Changes whenever events, their parts or affiliations change (after the commit), so
+    caches of anything derived from them can key on it. "" when the cache is unreachable."""
+    try:
+        return cache.get_or_set(DATA_VERSION_KEY, _new_version, timeout=None) or ""
+    except Exception:  # a cache outage must not break reads
+        logger.warning("cache unreachable while reading the data version", exc_info=True)
+        return ""
+
+
+def bump_data_version() -> None:
+    try:
+        cache.set(DATA_VERSION_KEY, _new_version(), timeout=None)
+    except Exception:
+        logger.warning("cache unreachable: derived caches may lag until they expire")
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex
 
 
 def refresh_after_commit(*, event_ids=(), days=()) -> None:
