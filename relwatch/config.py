@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -47,10 +49,34 @@ def secret_key(debug: bool, key_file: Path) -> str:
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=true for local development."
         )
-    if key_file.exists():
-        return key_file.read_text().strip()
+    return generated_secret_key(key_file)
+
+
+def generated_secret_key(key_file: Path) -> str:
+    """The key kept in ``key_file``, created (readable by its owner only) on first use.
+
+    ``make run`` uses it when SECRET_KEY is unset, so sessions survive a restart.
+    """
+    try:
+        return _read_key(key_file)
+    except FileNotFoundError:
+        pass
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    try:
+        # O_EXCL: when two processes race, one writes and the other reads what it wrote.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        time.sleep(0.1)
+        return _read_key(key_file)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    return _read_key(key_file)
+
+
+def _read_key(key_file: Path) -> str:
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise ImproperlyConfigured(
+            f"{key_file} holds no usable secret key; delete it to have a new one generated."
+        )
     return key

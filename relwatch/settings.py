@@ -4,11 +4,12 @@ from pathlib import Path
 
 from csp.constants import NONCE, SELF
 
-from relwatch import config
+from relwatch import config, services
 from relwatch.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# Embedded services' data, the generated secret key and collected static files.
+VAR_DIR = services.var_dir()
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = config.secret_key(DEBUG, VAR_DIR / "secret_key")
@@ -105,12 +106,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "relwatch.staticfiles.IncrementalCompressedManifestStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Development serves straight from the source folders; fixed here because pytest-django
+# turns settings.DEBUG off at run time while the storage above stays the DEBUG one.
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Celery: JSON only, late acknowledgement so a killed worker's task is delivered again.
 CELERY_BROKER_URL = REDIS_URL
@@ -129,6 +133,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600, minimum=1)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = envint("CELERY_WORKER_CONCURRENCY", 2, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -204,5 +209,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Each reports every start at INFO; only their problems are worth a line.
+        "pgserver": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},
+    },
 }

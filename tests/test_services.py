@@ -1,0 +1,80 @@
+"""The embedded PostgreSQL and Redis that `make run` starts when DATABASE_URL / REDIS_URL
+are unset, each in a var directory of its own."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg2
+import pytest
+import redis
+
+from relwatch import config, services
+
+
+@pytest.fixture
+def var(tmp_path_factory):
+    """A var dir of its own, outside pytest's tmp_path: pytest resets /tmp/pytest-of-<user>
+    to mode 0700 whenever any session starts, which would lock out the `pgserver` user that
+    PostgreSQL runs as under root."""
+    base = Path(tempfile.mkdtemp(prefix="relwatch-test-"))
+    yield base / "var"
+    services.stop_embedded_redis(base / "var")
+    services.stop_embedded_database(base / "var")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_embedded_redis_answers_on_its_socket_and_keeps_data_across_a_restart(var):
+    url = services.embedded_redis_url(var)
+
+    assert url == f"redis+socket://{var}/redis/redis.sock"
+    client = redis.Redis.from_url(config.cache_location(url))
+    client.set("relwatch:kept", "yes")
+    client.close()
+    pid = services.embedded_redis_pid(var)
+    assert pid is not None
+
+    assert services.stop_embedded_redis(var) is True
+    assert services.embedded_redis_pid(var) is None
+    assert not services.redis_socket_alive(services.redis_socket(var))
+
+    client = redis.Redis.from_url(config.cache_location(services.embedded_redis_url(var)))
+    assert client.get("relwatch:kept") == b"yes"
+    client.close()
+
+
+def test_a_second_caller_joins_the_running_redis_instead_of_starting_another(var):
+    first = services.embedded_redis_url(var)
+    pid = services.embedded_redis_pid(var)
+
+    assert services.embedded_redis_url(var) == first
+    assert services.embedded_redis_pid(var) == pid
+
+
+def test_embedded_postgresql_serves_a_relwatch_database_and_keeps_it_across_a_restart(var):
+    url = services.embedded_database_url(var)
+
+    assert url.startswith("postgresql://postgres:@/relwatch?host=")
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE kept (word text)")
+        cursor.execute("INSERT INTO kept VALUES ('yes')")
+    conn.close()
+    pid = services.embedded_database_pid(var)
+    assert pid is not None
+    if os.geteuid() == 0:
+        # pgserver runs the server as its own user, never as root.
+        assert services.pg_dir(var).stat().st_uid != 0
+
+    assert services.stop_embedded_database(var) is True
+    assert services.embedded_database_pid(var) is None
+
+    with psycopg2.connect(services.embedded_database_url(var)) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT word FROM kept")
+        assert cursor.fetchall() == [("yes",)]
+    conn.close()
+
+
+def test_stopping_what_is_not_running_is_a_harmless_no_op(var):
+    assert services.stop_embedded_redis(var) is False
+    assert services.stop_embedded_database(var) is False
