@@ -110,11 +110,16 @@ INSERT INTO relations_dyadday
     (day, source_id, target_id, rollup, score_sum, interaction_count, event_count,
      pair_event_count)
 SELECT d.day, d.source_id, d.target_id, d.rollup, d.score_sum, d.interaction_count,
-       d.event_count, p.pair_event_count
+       d.event_count,
+       -- The pair's events sit on one of its two rows only, so sums count each event once.
+       CASE WHEN d.source_id < d.target_id OR r.source_id IS NULL
+            THEN p.pair_event_count ELSE 0 END
 FROM directed d
 JOIN pairs p ON p.day = d.day AND p.rollup = d.rollup
     AND p.low_id = LEAST(d.source_id, d.target_id)
     AND p.high_id = GREATEST(d.source_id, d.target_id)
+LEFT JOIN directed r ON r.day = d.day AND r.rollup = d.rollup
+    AND r.source_id = d.target_id AND r.target_id = d.source_id
 """
 
 
@@ -246,20 +251,15 @@ def dyad_series(
     window = _window_sql(since, until, params)
     sql = f"""
         SELECT date_trunc(%(bucket)s, day)::date AS period,
-               sum(a_to_b), sum(b_to_a), sum(a_to_b_count), sum(b_to_a_count), sum(events)
-        FROM (
-            SELECT day,
-                   sum(score_sum) FILTER (WHERE source_id = %(a)s) AS a_to_b,
-                   sum(score_sum) FILTER (WHERE source_id = %(b)s) AS b_to_a,
-                   sum(interaction_count) FILTER (WHERE source_id = %(a)s) AS a_to_b_count,
-                   sum(interaction_count) FILTER (WHERE source_id = %(b)s) AS b_to_a_count,
-                   max(pair_event_count) AS events
-            FROM relations_dyadday
-            WHERE rollup = %(rollup)s
-              AND ((source_id = %(a)s AND target_id = %(b)s)
-                   OR (source_id = %(b)s AND target_id = %(a)s)){window}
-            GROUP BY day
-        ) days
+               sum(score_sum) FILTER (WHERE source_id = %(a)s),
+               sum(score_sum) FILTER (WHERE source_id = %(b)s),
+               sum(interaction_count) FILTER (WHERE source_id = %(a)s),
+               sum(interaction_count) FILTER (WHERE source_id = %(b)s),
+               sum(pair_event_count)
+        FROM relations_dyadday
+        WHERE rollup = %(rollup)s
+          AND ((source_id = %(a)s AND target_id = %(b)s)
+               OR (source_id = %(b)s AND target_id = %(a)s)){window}
         GROUP BY period
         ORDER BY period
     """
@@ -307,17 +307,11 @@ def _pair_totals(
     params = dict(params or {}, rollup=rollup)
     window = _window_sql(since, until, params)
     sql = f"""
-        SELECT low_id, high_id, sum(score_sum), sum(interactions), sum(events)
-        FROM (
-            SELECT day, LEAST(source_id, target_id) AS low_id,
-                   GREATEST(source_id, target_id) AS high_id,
-                   sum(score_sum) AS score_sum, sum(interaction_count) AS interactions,
-                   max(pair_event_count) AS events
-            FROM relations_dyadday
-            WHERE rollup = %(rollup)s{window}{extra}
-            GROUP BY 1, 2, 3
-        ) days
-        GROUP BY low_id, high_id
+        SELECT LEAST(source_id, target_id), GREATEST(source_id, target_id),
+               sum(score_sum), sum(interaction_count), sum(pair_event_count)
+        FROM relations_dyadday
+        WHERE rollup = %(rollup)s{window}{extra}
+        GROUP BY 1, 2
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -419,9 +419,12 @@ class DyadDay(models.Model):
     score_sum = models.FloatField()
     interaction_count = models.PositiveIntegerField()
     event_count = models.PositiveIntegerField(help_text="Events with this directed interaction.")
-    # Events between the two in either direction that day, the same on both directed rows, so
-    # a pair's event count needs no raw scan and does not count an event twice.
-    pair_event_count = models.PositiveIntegerField()
+    # Events between the two in either direction that day, kept on one of the pair's two rows
+    # (source < target when both exist) and 0 on the other, so summing rows over any window
+    # counts each event once without a raw scan.
+    pair_event_count = models.PositiveIntegerField(
+        help_text="Events between the pair that day, either way; on one of its two rows only."
+    )
 
     class Meta:
         constraints = [
@@ -429,7 +432,14 @@ class DyadDay(models.Model):
                 fields=["rollup", "source", "target", "day"], name="dyadday_unique_pair_day"
             ),
         ]
-        indexes = [models.Index(fields=["rollup", "day"], name="dyadday_rollup_day")]
+        indexes = [
+            # Covers the graph and heatmap: a window's rows are read from the index alone.
+            models.Index(
+                fields=["rollup", "day"],
+                include=["source", "target", "score_sum", "interaction_count", "pair_event_count"],
+                name="dyadday_rollup_day_covering",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day}: {self.source_id} → {self.target_id} {self.score_sum:+.1f}"
