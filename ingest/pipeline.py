@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from ingest import fetching, parsing, scheduling, storing
@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 Outcome = FetchLog.Outcome
 FAILED_OUTCOMES = frozenset({Outcome.ERROR, Outcome.GONE, Outcome.RATE_LIMITED})
 QUIET_OUTCOMES = frozenset({Outcome.NOT_MODIFIED, Outcome.UNCHANGED})
+# Errors of the connection rather than of the data: worth retrying the whole fetch.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -91,6 +93,10 @@ def _fetch_claimed(feed: Feed) -> FetchLog:
     try:
         with transaction.atomic():
             return _record(feed, verdict, started, clock)
+    except DATABASE_UNAVAILABLE:
+        # The database went away (a restart, a failover), not the feed: recording a failure
+        # would back the feed off and drop these entries. Raise so the task is retried.
+        raise
     except Exception as exc:
         logger.exception("storing feed %s failed", feed.pk)
         failed = _Verdict(

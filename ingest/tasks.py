@@ -40,7 +40,17 @@ def poll_due_feeds() -> int:
     return enqueued
 
 
-@shared_task(name="ingest.tasks.fetch_feed", bind=True, **_LIMITS)
+@shared_task(
+    name="ingest.tasks.fetch_feed",
+    bind=True,
+    # The database restarting mid-fetch: try again under the same task id, which may take
+    # back the claim it still holds, with a jittered backoff of 1, 2, 4 ... 60 s.
+    autoretry_for=pipeline.DATABASE_UNAVAILABLE,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+    **_LIMITS,
+)
 def fetch_feed(self, feed_id: int) -> str:
     """Fetch one feed; the outcome, or "skipped" when another fetch holds it."""
     log = pipeline.fetch_feed(feed_id, claim_token=self.request.id)
