@@ -47,6 +47,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from tqdm import tqdm
 
+from relations import signals
 from relations.models import (
     EVENT_MODELS,
     Actor,
@@ -102,6 +103,13 @@ KIND_ACTOR_FIELDS = {
 }
 SOURCE_FIELDS = ("url", "outlet", "title", "published_at", "quote", "language", "reliability")
 TITLE_LOOKUP_CHUNK = 1000
+EVENT_CHUNK = 500
+# An event's parts: name, model, the fields that name actors, the fields compared on import.
+PART_SPECS = (
+    ("participants", Participant, ("actor",), ("actor_id", "role")),
+    ("interactions", Interaction, ("source", "target"), ("source_id", "target_id", "score")),
+    ("sources", Source, (), SOURCE_FIELDS),
+)
 
 
 class CuratedDataError(Exception):
@@ -268,7 +276,8 @@ def _event_item(
         {"actor": slugs[p.actor_id], "role": p.role} for p in event.participants.all()
     ]
     item["interactions"] = [
-        {"source": slugs[i.source_id], "target": slugs[i.target_id], "score": i.score}
+        # + 0.0 turns a stored -0.0 into 0.0: the same score, and one spelling of it.
+        {"source": slugs[i.source_id], "target": slugs[i.target_id], "score": i.score + 0.0}
         for i in event.interactions.all()
     ]
     item["sources"] = [
@@ -683,7 +692,8 @@ class _Importer:
                 _affiliation_row(a) for a in wanted
             ]:
                 Affiliation.objects.filter(actor_id=actor_id).delete()
-                Affiliation.objects.bulk_create(wanted)
+                for affiliation in wanted:  # saved one by one: roll-ups follow the signal
+                    affiliation.save()
 
     # ---- events
 
@@ -695,21 +705,36 @@ class _Importer:
         users = self._users(events)
         deferred: list[tuple[int, int | str]] = []
         advance = self.progress("events", len(events))
-        for index, item in enumerate(events):
-            self.where = _event_where(index, item)
-            event_id = matches.get(index)
-            event, created, changed = self._save_event(item, event_id, users, deferred)
-            self.event_ids[item["key"]] = event.pk
-            children_changed = self._replace_children(event, item, created)
-            self._keep_timestamps(Event, event.pk, item)
-            self._count("events", created, changed or children_changed)
-            advance(1)
-        self.where = "events (responses)"
+        # In chunks: one query per chunk reads the matched events and their parts, and one
+        # per chunk writes new parts. Each event is still saved on its own, so its history
+        # entry and any save signal (search vectors) behave as after an editor's save.
+        for start in range(0, len(events), EVENT_CHUNK):
+            indexes = range(start, min(start + EVENT_CHUNK, len(events)))
+            current = self._current_events(events, {i: matches[i] for i in indexes if i in matches})
+            new_parts: dict[type, list] = defaultdict(list)
+            for index in indexes:
+                item = events[index]
+                self.where = _event_where(index, item)
+                instance, parts = current.get(index, (None, None))
+                event, changed = self._save_event(item, instance, users, deferred)
+                self.event_ids[item["key"]] = event.pk
+                changed = self._replace_parts(event, item, parts, new_parts) or changed
+                self._keep_timestamps(Event, event.pk, item)
+                self._count("events", instance is None, changed)
+            self.where = f"events[{indexes.start}..{indexes.stop - 1}]"
+            for model, rows in new_parts.items():
+                # Interaction.save() fills a missing score; the file always carries one, so
+                # bulk_create (which skips save()) stores exactly what the file says.
+                model.objects.bulk_create(rows)
+                # bulk_create sends no signals: have the dyad days and search vectors of
+                # these events recomputed once the import commits.
+                signals.refresh_after_commit(event_ids={row.event_id for row in rows})
+            advance(len(indexes))
+        self.where = "events (statements answering later events)"
+        statements = EVENT_MODELS[Event.Kind.STATEMENT].objects
         for statement_id, target in deferred:
-            EVENT_MODELS[Event.Kind.STATEMENT].objects.filter(pk=statement_id).exclude(
-                responding_to_id=self.event_ids[target]
-            ).update(responding_to_id=self.event_ids[target])
-        self._import_allegation_responses(events)
+            statements.filter(pk=statement_id).update(responding_to_id=self.event_ids[target])
+        self._import_allegation_responses(events, matches)
         self._restore_timestamps(Event)
 
     def _match_events(self, events: list[dict]) -> dict[int, int]:
@@ -728,6 +753,22 @@ class _Importer:
                 matches[index] = queue.pop(0)
         return matches
 
+    def _current_events(
+        self, events: list[dict], matches: dict[int, int]
+    ) -> dict[int, tuple[Event, dict[str, list[tuple]]]]:
+        """The matched events of a chunk, each with its parts as comparable rows."""
+        instances: dict[int, Event] = {}
+        for kind, model in EVENT_MODELS.items():
+            ids = [pk for index, pk in matches.items() if events[index]["kind"] == kind]
+            if ids:
+                instances.update(model.objects.in_bulk(ids))
+        parts: dict[int, dict[str, list[tuple]]] = {pk: defaultdict(list) for pk in instances}
+        for name, model, _, compared in PART_SPECS:
+            rows = model.objects.filter(event_id__in=list(instances)).order_by("id")
+            for event_id, *values in rows.values_list("event_id", *compared):
+                parts[event_id][name].append(tuple(values))
+        return {index: (instances[pk], parts[pk]) for index, pk in matches.items()}
+
     def _users(self, events: list[dict]) -> dict[str, int]:
         user_model = get_user_model()
         names = {item["created_by"] for item in events if item.get("created_by")}
@@ -742,14 +783,14 @@ class _Importer:
     def _save_event(
         self,
         item: dict,
-        event_id: int | None,
+        event: Event | None,
         users: dict[str, int],
         deferred: list[tuple[int, int | str]],
-    ) -> tuple[Event, bool, bool]:
+    ) -> tuple[Event, bool]:
         kind = item["kind"]
-        model = EVENT_MODELS[kind]
-        event = model.objects.get(pk=event_id) if event_id else model(kind=kind)
-        created = event_id is None
+        created = event is None
+        if created:
+            event = EVENT_MODELS[kind](kind=kind)
         details = item[kind]
         values = {name: item[name] for name in EVENT_FIELDS if name in item}
         values.update((name, details[name]) for name in KIND_FIELDS[kind] if name in details)
@@ -758,11 +799,9 @@ class _Importer:
         if "created_by" in item:
             values["created_by_id"] = users.get(item["created_by"] or "")
         target = details.get("responding_to")
-        if kind == Event.Kind.STATEMENT:
-            if target is None or target in self.event_ids:
-                values["responding_to_id"] = self.event_ids.get(target)
-            elif created:
-                values["responding_to_id"] = None
+        forward = target is not None and target not in self.event_ids
+        if kind == Event.Kind.STATEMENT and not forward:
+            values["responding_to_id"] = self.event_ids.get(target)
         changed = _assign(event, values)
         event.clean_fields(
             exclude=["created_by", "search_vector", "event_ptr", *KIND_ACTOR_FIELDS[kind]]
@@ -771,64 +810,65 @@ class _Importer:
         if created or changed:
             event._change_reason = CHANGE_REASON
             event.save()
-        if kind == Event.Kind.STATEMENT and target is not None and target not in self.event_ids:
+        if kind == Event.Kind.STATEMENT and forward:
             # The answered event is created later in the file; set the reference then.
             deferred.append((event.pk, target))
-            changed = changed or not created
-        return event, created, changed
+            changed = True
+        return event, changed
 
-    def _replace_children(self, event: Event, item: dict, created: bool) -> bool:
+    def _replace_parts(
+        self,
+        event: Event,
+        item: dict,
+        current: dict[str, list[tuple]] | None,
+        new_parts: dict[type, list],
+    ) -> bool:
+        """Queue the file's participants, interactions and sources for writing, replacing the
+        event's own where they differ; say whether any did."""
         changed = False
-        specs = (
-            ("participants", Participant, ("actor",), ("actor_id", "role")),
-            (
-                "interactions",
-                Interaction,
-                ("source", "target"),
-                ("source_id", "target_id", "score"),
-            ),
-            ("sources", Source, (), SOURCE_FIELDS),
-        )
-        for name, model, actor_fields, compared in specs:
+        for name, model, actor_fields, compared in PART_SPECS:
             if name not in item:
                 continue
             wanted = []
             for raw in item[name]:
                 values = {key: value for key, value in raw.items() if key not in actor_fields}
                 values.update((f"{key}_id", self._actor_id(raw[key])) for key in actor_fields)
-                child = model(event_id=event.pk, **values)
-                child.clean_fields(exclude=["event", *actor_fields])
-                wanted.append(child)
-            _check_children(name, wanted)
-            if not created:
-                rows = list(getattr(event, name).order_by("id").values_list(*compared))
-                if rows == [tuple(getattr(c, f) for f in compared) for c in wanted]:
+                part = model(event_id=event.pk, **values)
+                part.clean_fields(exclude=["event", *actor_fields])
+                wanted.append(part)
+            _check_parts(name, wanted)
+            if current is not None:
+                if current[name] == [tuple(getattr(p, f) for f in compared) for p in wanted]:
                     continue
                 getattr(event, name).all().delete()
-            # Interaction.save() fills a missing score; the file always carries one, so
-            # bulk_create (which skips save()) stores exactly what the file says.
-            model.objects.bulk_create(wanted)
-            changed = changed or not created
+                changed = True
+            new_parts[model].extend(wanted)
         return changed
 
-    def _import_allegation_responses(self, events: list[dict]) -> None:
+    def _import_allegation_responses(self, events: list[dict], matches: dict[int, int]) -> None:
+        self.where = "events (allegation responses)"
         through = Allegation.responses.through
-        for index, item in enumerate(events):
-            if item["kind"] != Event.Kind.ALLEGATION or "responses" not in item["allegation"]:
-                continue
-            self.where = _event_where(index, item)
-            allegation_id = self.event_ids[item["key"]]
-            wanted = {self.event_ids[key] for key in item["allegation"]["responses"]}
-            current = set(
-                through.objects.filter(allegation_id=allegation_id).values_list(
-                    "event_id", flat=True
-                )
-            )
-            if wanted != current:
-                through.objects.filter(allegation_id=allegation_id).delete()
-                through.objects.bulk_create(
-                    through(allegation_id=allegation_id, event_id=event_id) for event_id in wanted
-                )
+        wanted = {
+            self.event_ids[item["key"]]: {
+                self.event_ids[key] for key in item["allegation"]["responses"]
+            }
+            for item in events
+            if item["kind"] == Event.Kind.ALLEGATION and "responses" in item["allegation"]
+        }
+        current = defaultdict(set)
+        matched = [pk for pk in matches.values() if pk in wanted]
+        for chunk in _chunks(matched, TITLE_LOOKUP_CHUNK):
+            rows = through.objects.filter(allegation_id__in=chunk)
+            for allegation_id, event_id in rows.values_list("allegation_id", "event_id"):
+                current[allegation_id].add(event_id)
+        changed = [pk for pk, responses in wanted.items() if responses != current.get(pk, set())]
+        for chunk in _chunks(changed, TITLE_LOOKUP_CHUNK):
+            through.objects.filter(allegation_id__in=chunk).delete()
+        through.objects.bulk_create(
+            through(allegation_id=pk, event_id=event_id)
+            for pk in changed
+            for event_id in sorted(wanted[pk])
+        )
 
     # ---- helpers
 
@@ -899,16 +939,16 @@ def _check_affiliation(affiliation: Affiliation) -> None:
         raise ValidationError("The end date must not be before the start date.")
 
 
-def _check_children(name: str, children: list) -> None:
+def _check_parts(name: str, parts: list) -> None:
     seen = set()
-    for child in children:
+    for part in parts:
         if name == "participants":
-            identity = (child.actor_id, child.role)
+            identity = (part.actor_id, part.role)
             problem = "the same actor twice in the same role"
         elif name == "interactions":
-            if child.source_id == child.target_id:
+            if part.source_id == part.target_id:
                 raise ValidationError("An interaction's source and target must differ.")
-            identity = (child.source_id, child.target_id)
+            identity = (part.source_id, part.target_id)
             problem = "two interactions between the same source and target"
         else:
             continue

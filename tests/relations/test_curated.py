@@ -14,6 +14,7 @@ from relations.models import (
     Affiliation,
     Alias,
     Allegation,
+    DyadDay,
     Event,
     Interaction,
     Meeting,
@@ -21,6 +22,7 @@ from relations.models import (
     Source,
     Statement,
 )
+from relations.search import search_events
 from tests.factories import (
     ActorFactory,
     AffiliationFactory,
@@ -48,7 +50,7 @@ def rich_data(editor):
         colour="#d62728",
         wikidata_id="Q159",
         is_core=True,
-        description="Росси́йская Федера́ция — \"the Kremlin\"\nsecond line",
+        description='Росси́йская Федера́ция — "the Kremlin"\nsecond line',
     )
     israel = ActorFactory(slug="israel", name="Israel", country_code="IL", is_core=True)
     hamas = ActorFactory(
@@ -268,9 +270,7 @@ def snapshot() -> dict:
     actors = {
         actor.slug: {
             **describe(actor),
-            "aliases": sorted(
-                (a.text, a.language, a.case_sensitive) for a in actor.aliases.all()
-            ),
+            "aliases": sorted((a.text, a.language, a.case_sensitive) for a in actor.aliases.all()),
             "affiliations": [
                 describe(a, skip=["actor"]) for a in actor.affiliations.order_by("id")
             ],
@@ -397,6 +397,28 @@ def test_events_sharing_kind_title_and_date_stay_distinct(rich_data, tmp_path):
 
     calls = Meeting.objects.filter(title="Phone call").order_by("id")
     assert [call.summary for call in calls] == ["First call.", "Second call."]
+
+
+def test_parts_put_back_by_an_import_refresh_search_and_dyad_days_after_commit(
+    rich_data, tmp_path, django_capture_on_commit_callbacks
+):
+    backup = tmp_path / "curated.json"
+    backup.write_text(export_text(), encoding="utf-8")
+    meeting = Meeting.objects.get(title="Hamas delegation in Moscow")
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.sources.all().delete()
+        meeting.interactions.all().delete()
+    assert not search_events(Event.objects.all(), "arrived").exists()
+
+    # The event itself is unchanged, so only the bulk-written parts can ask for the refresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(backup)
+
+    found = search_events(Event.objects.all(), "arrived")
+    assert [event.title for event in found] == ["Hamas delegation in Moscow"]
+    assert DyadDay.objects.filter(
+        source__slug="russia", target__slug="hamas", rollup=False, score_sum=2.1
+    ).exists()
 
 
 def test_created_by_naming_an_unknown_user_is_left_empty_and_reported(rich_data, tmp_path):
