@@ -279,22 +279,32 @@ def dyad_figure(
                 **period,
             )
         )
-    # Zero in the middle: above it cooperation, below it conflict.
+    # Scores on top with zero in the middle (above it cooperation, below it conflict); the
+    # number of events in a strip of their own underneath, on the same time axis.
     reach = round(limit * 1.1, 1)
     most_events = max(event_counts, default=0)
     layout: dict[str, Any] = {
         **_PLAIN_LAYOUT,
-        "barmode": "overlay",
-        "xaxis": {**_AXIS, "type": "date", "tickformat": _TICK_FORMATS.get(bucket, "%b %Y")},
-        "yaxis": {**_AXIS, "zeroline": True, "range": [-reach, reach]},
+        "xaxis": {
+            **_AXIS,
+            "type": "date",
+            "anchor": "y2",
+            "tickformat": _TICK_FORMATS.get(bucket, "%b %Y"),
+        },
+        "yaxis": {
+            **_AXIS,
+            "domain": [0.34, 1],
+            "zeroline": True,
+            "range": [-reach, reach],
+            "nticks": 5,
+        },
         "yaxis2": {
-            "overlaying": "y",
-            "side": "right",
-            "range": [0, max(most_events, 1) * 2],
-            "dtick": max(1, math.ceil(most_events / 4)),
-            "showgrid": False,
+            **_AXIS,
+            "domain": [0, 0.26],
+            "anchor": "x",
+            "range": [0, max(most_events, 1) * 1.15],
+            "dtick": max(1, math.ceil(most_events / 2)),
             "zeroline": False,
-            "showticklabels": not compact,
         },
     }
     if bucket == "month" and len(periods) <= 18:
@@ -303,14 +313,16 @@ def dyad_figure(
         # A lone period would otherwise fill the whole width as one slab.
         layout["xaxis"]["range"] = _padded_range(periods[0], periods[-1], bucket)
     if compact:
-        layout.update(height=160, margin={"l": 30, "r": 10, "t": 5, "b": 25}, showlegend=False)
+        layout.update(height=170, margin={"l": 30, "r": 10, "t": 5, "b": 25}, showlegend=False)
+        layout["yaxis"]["nticks"] = 3
+        layout["yaxis2"].update(showticklabels=False, domain=[0, 0.2])
     else:
         layout.update(
-            height=420,
-            margin={"l": 50, "r": 50, "t": 10, "b": 40},
-            legend={"orientation": "h", "y": -0.15},
+            height=440,
+            margin={"l": 60, "r": 20, "t": 10, "b": 40},
+            legend={"orientation": "h", "y": -0.12},
         )
-        layout["yaxis"]["title"] = {"text": "net score (sum of interactions)"}
+        layout["yaxis"]["title"] = {"text": "net score"}
         layout["yaxis2"]["title"] = {"text": "events"}
     fig.update_layout(**layout)
     return fig
@@ -320,7 +332,7 @@ _DAY_MS = 24 * 3600 * 1000
 # Weeks start on Monday (1 January 2018 was one), months on the first.
 _PERIODS = {
     "week": {
-        "xperiod": 7 * 24 * 3600 * 1000,
+        "xperiod": 7 * _DAY_MS,
         "xperiod0": "2018-01-01",
         "xperiodalignment": "middle",
     },

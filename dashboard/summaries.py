@@ -71,13 +71,15 @@ def ingestion_health(now: dt.datetime | None = None) -> IngestionHealth:
 
 
 def articles_per_day(days: int = 30, today: dt.date | None = None) -> dict[str, Any]:
-    """New articles per feed and day (by publication date) over the last ``days`` days."""
+    """New articles per feed and day over the last ``days`` days: the day each was first
+    fetched, which is what tells whether a feed still brings news (an old story found
+    today counts today)."""
     today = today or timezone.now().date()
     first = today - dt.timedelta(days=days - 1)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
     rows = (
-        Article.objects.filter(published_at__gte=start)
-        .annotate(day=TruncDate("published_at", tzinfo=dt.UTC))
+        Article.objects.filter(fetched_at__gte=start)
+        .annotate(day=TruncDate("fetched_at", tzinfo=dt.UTC))
         .values("day", "feed_id", "feed__title", "feed__url")
         .annotate(count=Count("pk"))
         .order_by()
@@ -97,10 +99,10 @@ def articles_per_day(days: int = 30, today: dt.date | None = None) -> dict[str, 
 
 
 def feeds_with_counts(days: int = 30, now: dt.datetime | None = None):
-    """Every feed with its number of articles published in the last ``days`` days."""
+    """Every feed with its number of articles first fetched in the last ``days`` days."""
     since = (now or timezone.now()) - dt.timedelta(days=days)
     return Feed.objects.annotate(
-        recent_articles=Count("articles", filter=Q(articles__published_at__gte=since))
+        recent_articles=Count("articles", filter=Q(articles__fetched_at__gte=since))
     ).order_by("status", "title", "url")
 
 

@@ -151,6 +151,11 @@ def overview(request):
                 "last_90": analytics.net_score(a, b, days=90, today=today, rollup=True),
                 "figure_id": f"dyad-{a.slug}-{b.slug}",
                 "figure": figures.figure_data(figure),
+                "has_series": bool(series["points"]),
+                "all_time": {
+                    "net": series["totals"]["a_to_b"] + series["totals"]["b_to_a"],
+                    "count": series["totals"]["a_to_b_count"] + series["totals"]["b_to_a_count"],
+                },
             }
         )
     published = Event.objects.filter(status=Event.Status.PUBLISHED)
@@ -359,6 +364,7 @@ def actor(request, slug):
         url = _pair_url(actor.slug, other.slug, {"rollup": "1" if rollup else "0"})
         series = analytics.dyad_series(actor, other, bucket="month", rollup=rollup)
         row.update(
+            has_series=bool(series["points"]),
             actor=other,
             url=url,
             figure_id=f"relation-{other.slug}",
@@ -540,6 +546,7 @@ def feeds(request):
         {
             "feeds": summaries.feeds_with_counts(days=30),
             "figure": figures.figure_data(figure),
+            "has_articles": bool(per_day["rows"]),
             "health": summaries.ingestion_health(),
         },
     )

@@ -143,7 +143,7 @@ def test_the_dyad_colour_range_stays_symmetric_around_zero_for_large_sums():
 
 def test_the_compact_dyad_figure_is_small_and_without_legend():
     layout = _dyad(compact=True)["layout"]
-    assert layout["height"] == 160
+    assert layout["height"] == 170
     assert layout["showlegend"] is False
 
 

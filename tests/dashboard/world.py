@@ -95,6 +95,7 @@ def build_world() -> World:
     )
     _take_part(praise, (hamas, "speaker"), (russia, "target"))
     InteractionFactory(event=praise, source=hamas, target=russia)
+    InteractionFactory(event=praise, source=hamas, target=israel, score=-2.0)
     SourceFactory(event=praise, quote="they praised Russia's efforts")
 
     condemnation = StatementFactory(
