@@ -1,12 +1,15 @@
 # Relwatch: `make run` serves the dashboard with a worker and beat; `make test` runs the suite.
-# Both install into .venv first when pyproject.toml is newer than the last install.
+# Both install into .venv first when pyproject.toml is newer than the last install, and both
+# start an embedded PostgreSQL / Redis under var/ when DATABASE_URL / REDIS_URL are unset.
 
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# pytest-xdist processes for `make test` (0: one process). Each gets its own test database.
+PYTEST_WORKERS ?= 0
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint format bench load migrate clean
+.PHONY: run test install install-dev lint format bench load migrate
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +27,17 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+# The supervisor: embedded services when needed, migrate, seeds, first editor account,
+# then gunicorn + Celery worker + Celery beat until Ctrl-C. RELWATCH_HOST/RELWATCH_PORT move it.
 run: install
 	$(PY) -m relwatch.supervisor
 
+# `supervisor exec` provides the same services to the command and stops what it started.
+# Tests run with DEBUG on and a test key (tests/envdefaults.py); so does the migrations check.
 test: install-dev
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m relwatch.supervisor exec -- sh -c '\
+		DEBUG=true $(PY) manage.py makemigrations --check --dry-run && \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)'
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -48,4 +56,4 @@ load: install-dev
 	$(PY) bench/load.py
 
 migrate: install
-	$(PY) manage.py migrate
+	$(PY) -m relwatch.supervisor exec -- $(PY) manage.py migrate

@@ -102,7 +102,7 @@ def embedded_database_pid(var: Path | None = None) -> int | None:
         pid = int(pidfile.read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return None
-    return pid if _pid_alive(pid) else None
+    return pid if pid_alive(pid) else None
 
 
 def stop_embedded_database(var: Path | None = None, timeout: float = 30.0) -> bool:
@@ -202,7 +202,7 @@ def embedded_redis_pid(var: Path | None = None) -> int | None:
         pid = int(redis_pidfile(var).read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _pid_alive(pid) else None
+    return pid if pid_alive(pid) else None
 
 
 def stop_embedded_redis(var: Path | None = None, timeout: float = 10.0) -> bool:
@@ -229,7 +229,7 @@ def stop_embedded_redis(var: Path | None = None, timeout: float = 10.0) -> bool:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -247,7 +247,7 @@ def _pid_alive(pid: int) -> bool:
 def _wait_for_exit(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
-    return not _pid_alive(pid)
+    return not pid_alive(pid)

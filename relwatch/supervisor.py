@@ -73,15 +73,31 @@ _output_lock = threading.Lock()
 
 @dataclass
 class Services:
-    """The services this supervisor started (or took over) and must stop on the way out."""
+    """The embedded services this process uses, and whether it is the one to stop them.
+
+    The first process to need them owns them (its pid in ``var/services.owner``) and stops
+    them on its way out; a process that finds them owned by another live process (`make
+    test` while `make run` serves) only uses them. Services left behind by a process that
+    died are adopted by the next one.
+    """
 
     var: Path
     database: bool = False
     redis: bool = False
+    owner: bool = False
+
+    @property
+    def owner_file(self) -> Path:
+        return self.var / "services.owner"
 
     def start_missing(self) -> None:
+        need_database, need_redis = not envstr("DATABASE_URL"), not envstr("REDIS_URL")
+        if not (need_database or need_redis):
+            return
+        self.var.mkdir(parents=True, exist_ok=True)
+        self.owner = self._claim()
         # The flags go up first: an interrupted start still gets stopped.
-        if not envstr("DATABASE_URL"):
+        if need_database:
             started = time.monotonic()
             self.database = True
             os.environ["DATABASE_URL"] = services.embedded_database_url(self.var)
@@ -89,12 +105,25 @@ class Services:
                 f"embedded PostgreSQL up in {time.monotonic() - started:.1f}s "
                 f"(data: {services.pg_dir(self.var)})"
             )
-        if not envstr("REDIS_URL"):
+        if need_redis:
             self.redis = True
             os.environ["REDIS_URL"] = services.embedded_redis_url(self.var)
             say(f"embedded Redis up (socket: {services.redis_socket(self.var)})")
 
+    def _claim(self) -> bool:
+        try:
+            holder = int(self.owner_file.read_text().strip())
+        except (OSError, ValueError):
+            holder = None
+        if holder is not None and holder != os.getpid() and services.pid_alive(holder):
+            say(f"embedded services are run by process {holder}; using them")
+            return False
+        self.owner_file.write_text(f"{os.getpid()}\n")
+        return True
+
     def stop(self) -> None:
+        if not self.owner or not (self.database or self.redis):
+            return
         if self.redis:
             services.stop_embedded_redis(self.var)
             self.redis = False
@@ -103,6 +132,9 @@ class Services:
             services.stop_embedded_database(self.var)
             self.database = False
             say("embedded PostgreSQL stopped")
+        with contextlib.suppress(OSError):
+            self.owner_file.unlink()
+        self.owner = False
 
 
 # --- children --------------------------------------------------------------------------
@@ -350,7 +382,6 @@ class Supervisor:
             signal.signal(signum, self._on_signal)
         try:
             self._check_port_free()
-            self.services.var.mkdir(parents=True, exist_ok=True)
             self.services.start_missing()
             configure_environment(self.services.var)
             prepare_database()
@@ -491,7 +522,6 @@ def run_with_services(command: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, forward)
     try:
-        started.var.mkdir(parents=True, exist_ok=True)
         started.start_missing()
         process = subprocess.Popen(command)
         return process.wait()

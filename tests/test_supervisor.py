@@ -250,9 +250,6 @@ def test_settings_given_by_the_operator_win_over_the_loopback_defaults(tmp_path,
 
 
 def test_exec_runs_a_command_with_the_services_and_stops_what_it_started(var):
-    env = dict(os.environ, RELWATCH_VAR_DIR=str(var))
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
     probe = (
         "import os, psycopg2, redis; from relwatch.config import cache_location;"
         "psycopg2.connect(os.environ['DATABASE_URL']).close();"
@@ -260,8 +257,19 @@ def test_exec_runs_a_command_with_the_services_and_stops_what_it_started(var):
         "raise SystemExit(7)"
     )
 
-    result = subprocess.run(
-        [sys.executable, "-m", "relwatch.supervisor", "exec", "--", sys.executable, "-c", probe],
+    result = run_exec(var, sys.executable, "-c", probe)
+
+    assert result.returncode == 7, result.stdout + result.stderr
+    assert services.embedded_database_pid(var) is None
+    assert services.embedded_redis_pid(var) is None
+
+
+def run_exec(var: Path, *command: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, RELWATCH_VAR_DIR=str(var))
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "relwatch.supervisor", "exec", "--", *command],
         cwd=services.BASE_DIR,
         env=env,
         capture_output=True,
@@ -269,6 +277,30 @@ def test_exec_runs_a_command_with_the_services_and_stops_what_it_started(var):
         timeout=120,
     )
 
-    assert result.returncode == 7, result.stdout + result.stderr
+
+def test_exec_leaves_running_the_services_another_live_process_owns(var):
+    services.embedded_database_url(var)
+    services.embedded_redis_url(var)
+    (var / "services.owner").write_text(f"{os.getpid()}\n")  # as `make run` would
+
+    result = run_exec(var, "true")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"embedded services are run by process {os.getpid()}" in result.stdout
+    assert services.embedded_database_pid(var) is not None
+    assert services.embedded_redis_pid(var) is not None
+
+
+def test_exec_adopts_and_stops_services_whose_owner_died(var):
+    services.embedded_database_url(var)
+    services.embedded_redis_url(var)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (var / "services.owner").write_text(f"{gone.pid}\n")
+
+    result = run_exec(var, "true")
+
+    assert result.returncode == 0, result.stdout + result.stderr
     assert services.embedded_database_pid(var) is None
     assert services.embedded_redis_pid(var) is None
+    assert not (var / "services.owner").exists()
