@@ -95,6 +95,14 @@ def _ensure_database(maintenance_uri: str) -> None:
         conn.close()
 
 
+def postgres_bin_dir() -> Path:
+    """pgserver's PostgreSQL 16 programs (pg_dump, pg_restore, psql) that match its server."""
+    _pgserver()
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
 def embedded_database_pid(var: Path | None = None) -> int | None:
     """The postmaster's pid when the embedded PostgreSQL of this var dir is running."""
     pidfile = pg_dir(var) / "postmaster.pid"

@@ -101,6 +101,9 @@ class Services:
             started = time.monotonic()
             self.database = True
             os.environ["DATABASE_URL"] = services.embedded_database_url(self.var)
+            # The server's own pg_dump / pg_restore / psql first: a system one may be older.
+            bin_dir = str(services.postgres_bin_dir())
+            os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
             say(
                 f"embedded PostgreSQL up in {time.monotonic() - started:.1f}s "
                 f"(data: {services.pg_dir(self.var)})"
