@@ -318,7 +318,7 @@ def read_document(stream: TextIO) -> dict[str, Any]:
         document = json.load(stream, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise CuratedDataError(
-            f"Not a JSON document: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            f"Not a JSON document: {exc.msg} (line {exc.lineno}, column {exc.colno})."
         ) from None
     except UnicodeDecodeError as exc:
         raise CuratedDataError(f"Not UTF-8 text: {exc.reason} at byte {exc.start}.") from None

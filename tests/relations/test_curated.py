@@ -529,3 +529,15 @@ def test_export_to_a_missing_directory_is_a_clear_error(db, tmp_path):
 def test_import_of_a_missing_file_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="Cannot read .*No such file or directory"):
         import_file(tmp_path / "missing.json")
+
+
+def test_import_reads_standard_input_as_the_readme_shows(rich_data, monkeypatch):
+    text = export_text()
+    flush_curated()
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+
+    out = io.StringIO()
+    call_command("import_curated", "-", stdout=out)
+
+    assert "Events: 8 created" in out.getvalue()
+    assert export_text() == text

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from None
         except CuratedDataError as exc:
-            raise CommandError(f"{file}: {exc} Nothing was imported.") from None
+            name = "standard input" if file == "-" else file
+            raise CommandError(f"{name}: {exc} Nothing was imported.") from None
         finally:
             progress.close()
         if options["verbosity"] > 0:
