@@ -151,9 +151,6 @@ INGEST_USER_AGENT = envstr(
 DASHBOARD_LOGIN_REQUIRED = envbool("DASHBOARD_LOGIN_REQUIRED", False)
 
 REST_FRAMEWORK = {
-    # Sessions only: HTTP Basic would make every API request a password guess (and axes
-    # records each failure; a NUL byte in the user name made that a 500).
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["relwatch.permissions.ReadOnlyUnlessConfigured"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
