@@ -165,6 +165,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Actors, events, dyad series and the relations graph, read-only.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models share choice sets; name them once so the schema has no clashes.
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "relations.models.Event.Kind",
+        "ActorKindEnum": "relations.models.Actor.Kind",
+        "LanguageEnum": "relations.models.Language",
+    },
 }
 
 # Login throttling: five failures lock the user name + address pair for an hour.
