@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Max, Prefetch
 from django.utils.functional import cached_property
+from drf_spectacular.authentication import BasicScheme
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,12 +25,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.filters import (
+    OPTIONAL_DATE,
     ActorFilter,
     ArticleFilter,
     DyadForm,
@@ -55,6 +60,47 @@ BAD_REQUEST = OpenApiResponse(
     description="A parameter is invalid: each offending parameter maps to its messages.",
 )
 NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such object.")
+FORBIDDEN = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Wrong credentials, or a login is required (DASHBOARD_LOGIN_REQUIRED).",
+)
+
+
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+def list_responses(serializer) -> dict:
+    return {200: serializer(many=True), 400: BAD_REQUEST, 403: FORBIDDEN}
+
+
+def detail_responses(serializer) -> dict:
+    return {200: serializer, 403: FORBIDDEN, 404: NOT_FOUND}
+
+
+class StrictBasicAuthentication(BasicAuthentication):
+    """HTTP Basic for scripts, refusing credentials PostgreSQL cannot even look up."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            raise AuthenticationFailed("Invalid username/password.")
+        return super().authenticate_credentials(userid, password, request)
+
+
+class StrictBasicScheme(BasicScheme):
+    target_class = "dashboard.api.StrictBasicAuthentication"
+
+
+class ApiSchema(AutoSchema):
+    """Says that reading needs no credentials unless DASHBOARD_LOGIN_REQUIRED is on."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if not settings.DASHBOARD_LOGIN_REQUIRED and {} not in auths:
+            auths.append({})
+        return auths
+
+
+AUTHENTICATION = [SessionAuthentication, StrictBasicAuthentication]
 
 
 COUNT_CACHE_SECONDS = 60
@@ -89,17 +135,41 @@ class CachedCountPaginator(DjangoPaginator):
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """Page numbers outside the results are a client error (400), not a missing page."""
+    """Page numbers outside the results and page sizes out of range are client errors
+    (400), not a missing page or a silent default."""
 
     django_paginator_class = CachedCountPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()
 
     def paginate_queryset(self, queryset, request, view=None):
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as exc:
             raise ValidationError({self.page_query_param: [str(exc.detail)]}) from exc
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        page, size = super().get_schema_operation_parameters(view)
+        page["schema"]["minimum"] = 1
+        size["schema"].update(minimum=1, maximum=self.max_page_size)
+        return [page, size]
 
 
 def form_errors(form) -> ValidationError:
@@ -107,12 +177,16 @@ def form_errors(form) -> ValidationError:
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    authentication_classes = AUTHENTICATION
     pagination_class = StrictPageNumberPagination
+    schema = ApiSchema()
+    # Anything up to the slash reaches the view, so a malformed id is a JSON 404 too.
+    lookup_value_regex = r"[^/]+"
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ActorSerializer(many=True), 400: BAD_REQUEST}),
-    retrieve=extend_schema(responses={200: ActorSerializer, 404: NOT_FOUND}),
+    list=extend_schema(responses=list_responses(ActorSerializer)),
+    retrieve=extend_schema(responses=detail_responses(ActorSerializer)),
 )
 class ActorViewSet(ReadOnlyViewSet):
     """Tracked actors, with their aliases and affiliations; ``/api/actors/<slug>/``."""
@@ -120,7 +194,6 @@ class ActorViewSet(ReadOnlyViewSet):
     serializer_class = ActorSerializer
     filterset_class = ActorFilter
     lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     queryset = Actor.objects.prefetch_related(
         "aliases",
         Prefetch(
@@ -131,8 +204,8 @@ class ActorViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: EventSerializer(many=True), 400: BAD_REQUEST}),
-    retrieve=extend_schema(responses={200: EventSerializer, 404: NOT_FOUND}),
+    list=extend_schema(responses=list_responses(EventSerializer)),
+    retrieve=extend_schema(parameters=[ID_PARAMETER], responses=detail_responses(EventSerializer)),
 )
 class EventViewSet(ReadOnlyViewSet):
     """Events, newest first, with participants, scored interactions, sources and the
@@ -179,8 +252,8 @@ class EventViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: FeedSerializer(many=True), 400: BAD_REQUEST}),
-    retrieve=extend_schema(responses={200: FeedSerializer, 404: NOT_FOUND}),
+    list=extend_schema(responses=list_responses(FeedSerializer)),
+    retrieve=extend_schema(parameters=[ID_PARAMETER], responses=detail_responses(FeedSerializer)),
 )
 class FeedViewSet(ReadOnlyViewSet):
     """Feeds and their health. Their validators (ETag, Last-Modified) are public anyway."""
@@ -190,8 +263,10 @@ class FeedViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ArticleSerializer(many=True), 400: BAD_REQUEST}),
-    retrieve=extend_schema(responses={200: ArticleSerializer, 404: NOT_FOUND}),
+    list=extend_schema(responses=list_responses(ArticleSerializer)),
+    retrieve=extend_schema(
+        parameters=[ID_PARAMETER], responses=detail_responses(ArticleSerializer)
+    ),
 )
 class ArticleViewSet(ReadOnlyViewSet):
     """Ingested articles, newest first, with the actors they mention."""
@@ -205,8 +280,8 @@ class ArticleViewSet(ReadOnlyViewSet):
 
 def _window_parameters() -> list[OpenApiParameter]:
     return [
-        OpenApiParameter("since", OpenApiTypes.DATE, description="First day (YYYY-MM-DD)."),
-        OpenApiParameter("until", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD)."),
+        OpenApiParameter("since", OPTIONAL_DATE, description="First day (YYYY-MM-DD)."),
+        OpenApiParameter("until", OPTIONAL_DATE, description="Last day (YYYY-MM-DD)."),
         OpenApiParameter(
             "rollup",
             str,
@@ -219,6 +294,9 @@ def _window_parameters() -> list[OpenApiParameter]:
 class DyadView(APIView):
     """Scores each way between two actors and the count of events, per week or month."""
 
+    authentication_classes = AUTHENTICATION
+    schema = ApiSchema()
+
     @extend_schema(
         parameters=[
             OpenApiParameter("a", str, required=True, description="Actor slug."),
@@ -226,7 +304,7 @@ class DyadView(APIView):
             OpenApiParameter("bucket", str, enum=["week", "month"], description="Default week."),
             *_window_parameters(),
         ],
-        responses={200: DyadSeriesSerializer, 400: BAD_REQUEST},
+        responses={200: DyadSeriesSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def get(self, request):
         form = DyadForm(request.query_params)
@@ -248,9 +326,12 @@ class DyadView(APIView):
 class GraphView(APIView):
     """Actors as nodes and the pairs that dealt with each other as edges, over a window."""
 
+    authentication_classes = AUTHENTICATION
+    schema = ApiSchema()
+
     @extend_schema(
         parameters=_window_parameters(),
-        responses={200: GraphSerializer, 400: BAD_REQUEST},
+        responses={200: GraphSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def get(self, request):
         form = WindowForm(request.query_params)

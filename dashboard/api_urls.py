@@ -19,7 +19,10 @@ urlpatterns = [
     path("api/graph/", api.GraphView.as_view(), name="api-graph"),
     path(
         "api/schema/",
-        SpectacularJSONAPIView.as_view(permission_classes=[ReadOnlyUnlessConfigured]),
+        SpectacularJSONAPIView.as_view(
+            authentication_classes=api.AUTHENTICATION,
+            permission_classes=[ReadOnlyUnlessConfigured],
+        ),
         name="api-schema",
     ),
     path("export/events.csv", exports.events_csv, name="export-events-csv"),

@@ -46,8 +46,14 @@ def published_events_for(user) -> QuerySet[Event]:
     return events
 
 
+# A date, or empty (as a form submits an unset date field) for "no limit".
+OPTIONAL_DATE = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]
+}
+
+
 def _date_filter(lookup: str, label: str) -> django_filters.DateFilter:
-    return django_filters.DateFilter(
+    date = django_filters.DateFilter(
         field_name="date",
         lookup_expr=lookup,
         label=label,
@@ -55,6 +61,7 @@ def _date_filter(lookup: str, label: str) -> django_filters.DateFilter:
         help_text="YYYY-MM-DD",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    return extend_schema_field(OPTIONAL_DATE)(date)
 
 
 def _search_filter() -> django_filters.CharFilter:
@@ -188,9 +195,9 @@ class ActorFilter(django_filters.FilterSet):
             method="filter_search", label="Name or alias", max_length=MAX_QUERY_LENGTH
         )
     )
-    is_core = django_filters.TypedChoiceFilter(
-        choices=BOOLEAN_CHOICES, coerce=_truthy, label="Core actor"
-    )
+    is_core = extend_schema_field(
+        {"type": "string", "enum": [value for value, _ in BOOLEAN_CHOICES]}
+    )(django_filters.TypedChoiceFilter(choices=BOOLEAN_CHOICES, coerce=_truthy, label="Core actor"))
 
     class Meta:
         model = Actor

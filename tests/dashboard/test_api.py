@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 
 import pytest
@@ -162,6 +163,11 @@ def test_event_filters_work_through_the_api(client, core, django_capture_on_comm
         ("page=9999", "page"),
         ("page=zero", "page"),
         ("page=-1", "page"),
+        ("page=", "page"),
+        ("page=last", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=201", "page_size"),
+        ("page_size=many", "page_size"),
     ],
 )
 def test_bad_event_parameters_answer_400_with_a_message(client, core, query, field):
@@ -207,13 +213,37 @@ def test_bad_parameters_elsewhere_answer_400(client, core, url):
     "url",
     [
         "/api/events/abc/",
+        "/api/events/0.5/",
+        "/api/actors/%C2%84/",
+        "/api/feeds/-1/",
         "/api/events/99999999999999999999999/",
         "/api/actors/atlantis/",
         "/api/articles/123456/",
     ],
 )
-def test_unknown_objects_answer_404(client, core, url):
-    assert client.get(url).status_code == 404
+def test_unknown_objects_answer_404_in_json(client, core, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_credentials_with_a_nul_byte_are_refused_not_a_server_error(client, core):
+    credentials = base64.b64encode(b"ed\x00na:pass\x00word").decode()
+
+    response = client.get("/api/events/", HTTP_AUTHORIZATION=f"Basic {credentials}")
+
+    assert response.status_code in (401, 403)
+
+
+def test_scripts_can_read_with_basic_auth_when_login_is_required(client, core, settings):
+    settings.DASHBOARD_LOGIN_REQUIRED = True
+    User.objects.create_user("script", password="script-pass-123")
+    credentials = base64.b64encode(b"script:script-pass-123").decode()
+
+    response = client.get("/api/actors/", HTTP_AUTHORIZATION=f"Basic {credentials}")
+
+    assert response.status_code == 200
 
 
 def test_the_api_is_read_only(client, core, editor):
@@ -362,13 +392,17 @@ def test_schema_describes_the_query_parameters(client):
 
     events = {p["name"]: p for p in schema["paths"]["/api/events/"]["get"]["parameters"]}
     assert {"actor", "kind", "category", "since", "until", "evidence_status", "q"} <= set(events)
-    assert events["since"]["schema"]["format"] == "date"
+    assert {"type": "string", "format": "date"} in events["since"]["schema"]["anyOf"]
     assert events["q"]["schema"]["maxLength"] == 200
     dyads = {p["name"] for p in schema["paths"]["/api/dyads/"]["get"]["parameters"]}
     assert dyads == {"a", "b", "bucket", "since", "until", "rollup"}
     assert "400" in schema["paths"]["/api/dyads/"]["get"]["responses"]
     graph = {p["name"] for p in schema["paths"]["/api/graph/"]["get"]["parameters"]}
     assert graph == {"since", "until", "rollup"}
+    # Reading needs no credentials (unless DASHBOARD_LOGIN_REQUIRED).
+    assert {} in schema["paths"]["/api/events/"]["get"]["security"]
+    detail = schema["paths"]["/api/events/{id}/"]["get"]["parameters"]
+    assert detail[0]["schema"]["type"] == "integer"
 
 
 def test_a_superuser_counts_as_an_editor(client, core):
