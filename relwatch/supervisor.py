@@ -178,11 +178,6 @@ class Child:
                 sys.stdout.write(prefix + line + "\n")
                 sys.stdout.flush()
 
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
