@@ -18,6 +18,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from relations import analytics, search
 from relations.models import (
+    Actor,
     Affiliation,
     Allegation,
     Event,
@@ -54,7 +55,8 @@ def _pending() -> PendingRefresh:
     pending = getattr(conn, "relwatch_pending_refresh", None)
     if pending is None:
         pending = conn.relwatch_pending_refresh = PendingRefresh()
-    transaction.on_commit(flush_pending)
+    # robust: the change itself is committed; a failed refresh is logged, not a 500.
+    transaction.on_commit(flush_pending, robust=True)
     return pending
 
 
@@ -64,11 +66,23 @@ def flush_pending() -> None:
     if not pending:
         return
     conn.relwatch_pending_refresh = PendingRefresh()
-    days = set(pending.days) | set(analytics.event_days(pending.dyad_events))
-    affiliation_days = set(analytics.days_affected_by_affiliations(pending.affiliation_actors))
-    analytics.refresh_dyad_days(days)
-    analytics.refresh_dyad_days(affiliation_days - days, rollup_only=True)
-    search.refresh_search_vectors(pending.search_events)
+    try:
+        with transaction.atomic():
+            days = set(pending.days) | set(analytics.event_days(pending.dyad_events))
+            affiliation_days = set(
+                analytics.days_affected_by_affiliations(pending.affiliation_actors)
+            )
+            analytics.refresh_dyad_days(days)
+            analytics.refresh_dyad_days(affiliation_days - days, rollup_only=True)
+            search.refresh_search_vectors(pending.search_events)
+    except Exception:
+        # Keep the work for the next commit rather than lose it.
+        retry = conn.relwatch_pending_refresh
+        retry.days |= pending.days
+        retry.dyad_events |= pending.dyad_events
+        retry.affiliation_actors |= pending.affiliation_actors
+        retry.search_events |= pending.search_events
+        raise
     bump_data_version()
 
 
@@ -141,6 +155,15 @@ def note_affiliation_changed(sender, instance: Affiliation, **kwargs) -> None:
     _pending().affiliation_actors.add(instance.actor_id)
 
 
+def note_actor_before_save(sender, instance: Actor, raw=False, **kwargs) -> None:
+    # Only persons and government bodies roll up: a change of kind changes the roll-up.
+    if raw or instance.pk is None:
+        return
+    old = Actor.objects.filter(pk=instance.pk).values_list("kind", flat=True).first()
+    if old is not None and old != instance.kind:
+        _pending().affiliation_actors.add(instance.pk)
+
+
 def connect() -> None:
     uid = "relations.signals"
     for event_class in EVENT_CLASSES:
@@ -154,3 +177,4 @@ def connect() -> None:
     pre_save.connect(note_affiliation_before_save, sender=Affiliation, dispatch_uid=uid)
     post_save.connect(note_affiliation_changed, sender=Affiliation, dispatch_uid=uid)
     post_delete.connect(note_affiliation_changed, sender=Affiliation, dispatch_uid=uid)
+    pre_save.connect(note_actor_before_save, sender=Actor, dispatch_uid=uid)

@@ -224,6 +224,21 @@ def test_changing_an_affiliation_refreshes_the_rollup(core, committed):
     assert analytics.dyad_series(envoy, hamas, rollup=True)["totals"]["a_to_b"] == -3.0
 
 
+def test_changing_an_actors_kind_refreshes_the_rollup(core, committed):
+    russia, hamas = core["russia"], core["hamas"]
+    envoy = ActorFactory(slug="envoy", kind=Actor.Kind.ORGANISATION)
+    with committed():
+        AffiliationFactory(actor=envoy, parent=russia)
+        statement(envoy, hamas, score=-3.0)
+    assert analytics.dyad_series(russia, hamas, rollup=True)["points"] == []
+
+    with committed():
+        envoy.kind = Actor.Kind.PERSON
+        envoy.save()
+
+    assert analytics.dyad_series(russia, hamas, rollup=True)["totals"]["a_to_b"] == -3.0
+
+
 def test_rebuild_gives_the_same_rows_as_the_incremental_refresh(core, committed):
     russia, hamas, israel = core["russia"], core["hamas"], core["israel"]
     putin = ActorFactory(slug="vladimir-putin", kind=Actor.Kind.PERSON)
