@@ -268,3 +268,4 @@ class GraphSerializer(serializers.Serializer):
     rollup = serializers.BooleanField()
     nodes = GraphNodeSerializer(many=True)
     edges = GraphEdgeSerializer(many=True)
+    edges_total = serializers.IntegerField(help_text="Edges before any limit.")

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from relations.models import Actor, Event
 
@@ -319,14 +320,26 @@ def _pair_totals(
 
 
 def relations_graph(
-    *, since: dt.date | None = None, until: dt.date | None = None, rollup: bool = False
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    rollup: bool = False,
+    max_edges: int | None = None,
 ) -> dict:
     """Actors as nodes (activity = interactions they take part in) and pairs as edges.
 
     Edges are undirected: ``net_score`` sums both directions' scores, ``count`` is the
-    number of interactions and ``events`` the number of events between the two.
+    number of interactions and ``events`` the number of events between the two; busiest
+    first. ``max_edges`` keeps the busiest ones only (a drawing of thousands of edges says
+    nothing), and the nodes they join; ``edges_total`` tells how many there were.
     """
-    pairs = _pair_totals(since=since, until=until, rollup=rollup)
+    pairs = sorted(
+        _pair_totals(since=since, until=until, rollup=rollup),
+        key=lambda row: (-row[3], row[0], row[1]),
+    )
+    edges_total = len(pairs)
+    if max_edges is not None:
+        pairs = pairs[:max_edges]
     activity: dict[int, int] = {}
     for low, high, _score, interactions, _events in pairs:
         activity[low] = activity.get(low, 0) + int(interactions)
@@ -356,9 +369,7 @@ def relations_graph(
             "count": int(interactions),
             "events": int(events),
         }
-        for low, high, score, interactions, events in sorted(
-            pairs, key=lambda row: (-row[3], row[0], row[1])
-        )
+        for low, high, score, interactions, events in pairs
         if low in actors and high in actors
     ]
     return {
@@ -367,6 +378,7 @@ def relations_graph(
         "rollup": rollup,
         "nodes": nodes,
         "edges": edges,
+        "edges_total": edges_total,
     }
 
 
@@ -385,7 +397,7 @@ def net_score(
     against the ``days`` days before, and whether the relation is warming or cooling."""
     if days < 1:
         raise ValueError("days must be at least 1")
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     start = today - dt.timedelta(days=days - 1)
     previous_start = start - dt.timedelta(days=days)
     sql = """

@@ -277,7 +277,11 @@ def test_graph_nodes_and_edges_cover_the_window(core, committed):
     edges = {(edge["source"], edge["target"]): edge for edge in graph["edges"]}
     pair = tuple(sorted([russia, hamas], key=lambda actor: actor.pk))
     assert edges[(pair[0].slug, pair[1].slug)]["net_score"] == 4.2
-    assert len(edges) == 2
+    assert len(edges) == 2 and graph["edges_total"] == 2
+    busiest = analytics.relations_graph(since=dt.date(2023, 1, 1), max_edges=1)
+    assert [(e["count"], e["net_score"]) for e in busiest["edges"]] == [(2, 4.2)]
+    assert {node["slug"] for node in busiest["nodes"]} == {"russia", "hamas"}
+    assert busiest["edges_total"] == 2
 
 
 def test_net_score_compares_the_last_days_with_the_days_before(core, committed):
