@@ -21,6 +21,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from ingest.models import Article, Feed, Mention
+from relations.analytics import rebuild_dyad_days
 from relations.categories import DEFAULT_INTENSITY, Category
 from relations.models import (
     Actor,
@@ -32,6 +33,8 @@ from relations.models import (
     Source,
     Statement,
 )
+from relations.search import refresh_search_vectors
+from relations.signals import bump_data_version
 
 SYNTHETIC_PREFIX = "synthetic-"
 START = dt.date(2019, 1, 1)
@@ -152,11 +155,20 @@ def generate(
     with transaction.atomic():
         actor_ids = _actors(gen, actors, counts, tick)
         cumulative = list(_accumulate(gen.actor_weights(len(actor_ids))))
+        first_event_id = _next_id(Event)
         _events(gen, events, actor_ids, cumulative, counts, tick)
         feed_ids = _feeds(feeds)
         _articles(gen, articles, actor_ids, cumulative, feed_ids, counts, tick)
         for model in (Actor, Event, Participant, Interaction, Source, Article, Mention):
             _reset_sequence(model)
+        # COPY sends no signals: bring the derived data (search vectors, per-day dyad
+        # scores, cached page counts) up to date in one pass each.
+        if events:
+            tick("search index", 0)
+            refresh_search_vectors(range(first_event_id, first_event_id + events))
+            tick("dyad days", 0)
+            rebuild_dyad_days()
+    bump_data_version()
     return counts
 
 

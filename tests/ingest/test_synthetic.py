@@ -41,3 +41,14 @@ def test_the_same_seed_gives_the_same_data(db):
     Actor.objects.filter(slug__startswith="synthetic-").delete()
     call_command("generate_synthetic", actors=5, events=50, articles=10, feeds=1, seed=11)
     assert snapshot() == first
+
+
+def test_derived_data_is_current_after_a_bulk_load(db):
+    from relations.analytics import relations_graph
+    from relations.search import search_events
+
+    call_command("generate_synthetic", actors=10, events=200, articles=0, feeds=1, seed=5)
+    graph = relations_graph(since=None, until=None, rollup=False)
+    assert graph["edges"], "per-day dyad scores were not rebuilt after COPY"
+    published = Event.objects.filter(status="published")
+    assert search_events(published, "condemns").exists()
