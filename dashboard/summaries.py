@@ -8,12 +8,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Case, Count, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ingest.models import Article, Feed
-from relations.models import Allegation, Event
+from relations.models import Actor, Allegation, DyadDay, Event
 
 
 def allegations_by_status(events) -> list[dict[str, Any]]:
@@ -98,12 +98,48 @@ def articles_per_day(days: int = 30, today: dt.date | None = None) -> dict[str, 
     }
 
 
-def feeds_with_counts(days: int = 30, now: dt.datetime | None = None):
-    """Every feed with its number of articles first fetched in the last ``days`` days."""
-    since = (now or timezone.now()) - dt.timedelta(days=days)
-    return Feed.objects.annotate(
-        recent_articles=Count("articles", filter=Q(articles__fetched_at__gte=since))
-    ).order_by("status", "title", "url")
+def feeds_with_counts(per_day: dict[str, Any]) -> list[Feed]:
+    """Every feed, each with ``recent_articles``: its new articles in ``per_day``'s window
+    (summed from those rows, so the articles table is read once)."""
+    totals: dict[int, int] = {}
+    for row in per_day["rows"]:
+        totals[row["feed_id"]] = totals.get(row["feed_id"], 0) + row["count"]
+    feeds = list(Feed.objects.order_by("status", "title", "url"))
+    for feed in feeds:
+        feed.recent_articles = totals.get(feed.pk, 0)
+    return feeds
+
+
+def counterparts(actor: Actor, *, rollup: bool, limit: int) -> list[dict[str, Any]]:
+    """The actors ``actor`` has the most interactions with (either way, all time), with the
+    net score and count, from the pre-aggregated DyadDay rows of this actor alone."""
+    other = Case(When(source=actor, then=F("target_id")), default=F("source_id"))
+    rows = (
+        DyadDay.objects.filter(Q(source=actor) | Q(target=actor), rollup=rollup)
+        .annotate(other=other)
+        .values("other")
+        .annotate(net_score=Sum("score_sum"), count=Sum("interaction_count"))
+        .order_by("-count", "other")[:limit]
+    )
+    rows = list(rows)
+    actors = Actor.objects.in_bulk([row["other"] for row in rows])
+    return [
+        {"actor": actors[row["other"]], "net_score": row["net_score"], "count": row["count"]}
+        for row in rows
+        if row["other"] in actors
+    ]
+
+
+def latest_periods_start(points, minimum: int) -> str | None:
+    """The first day of the earliest of the latest periods of a dyad series that together
+    hold at least ``minimum`` events (the first period when they never do; None when there
+    are no periods)."""
+    total = 0
+    for point in reversed(points):
+        total += int(point.get("events") or 0)
+        if total >= minimum:
+            return point["period"]
+    return points[0]["period"] if points else None
 
 
 # --- Edit history -----------------------------------------------------------------------------
@@ -133,7 +169,8 @@ def edit_history(records: list) -> list[Change]:
     """
     ordered = list(reversed(records))
     changes: list[Change] = []
-    for previous, record in zip([None, *ordered[:-1]], ordered, strict=True):
+    # Each record beside the one before it (the first beside None); no records, no rows.
+    for previous, record in zip([None, *ordered], ordered, strict=False):
         kind = {"+": "created", "~": "changed", "-": "deleted"}.get(record.history_type, "changed")
         fields: list[str] = []
         if previous is not None and kind == "changed":

@@ -78,6 +78,26 @@ def _paginate(queryset, page_form: PageForm, per_page: int):
     return paginator.page(number)
 
 
+def _listed_choices(form, *names: str) -> None:
+    """Give model-choice fields their options as a plain list, read in one ordinary query.
+
+    Django renders a model choice field through ``QuerySet.iterator()``, which PostgreSQL
+    serves with a server-side cursor; a list avoids that, and the field still validates
+    against its queryset.
+    """
+    for name in names:
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        choices = [
+            (obj.pk if field.to_field_name is None else getattr(obj, field.to_field_name), str(obj))
+            for obj in field.queryset
+        ]
+        if not getattr(field.widget, "allow_multiple_selected", False):
+            choices.insert(0, ("", field.empty_label or "---------"))
+        field.widget.choices = choices
+
+
 def _with_scores(events):
     """Events with their mean interaction score, read in the same query."""
     mean = (
@@ -180,6 +200,7 @@ def timeline(request):
         request.GET, queryset=published_events_for(request.user), request=request
     )
     chart_form = TimelineChartForm(with_defaults(request.GET, TimelineChartForm))
+    _listed_choices(filterset.form, "actor")
     context = {"filterset": filterset, "form": filterset.form, "chart_form": chart_form}
     if not (filterset.is_valid() and chart_form.is_valid()):
         return render(request, "dashboard/timeline.html", context, status=400)
@@ -229,6 +250,8 @@ def relations(request):
         ),
         heatmap=figures.figure_data(figures.heatmap_figure(matrix, pair_url=pair_url)),
         top_edges=_named_edges(graph)[:15],
+        network_max_nodes=figures.NETWORK_MAX_NODES,
+        network_max_edges=figures.NETWORK_MAX_EDGES,
         query_string=urlencode(query),
     )
     return render(request, "dashboard/relations.html", context)
@@ -278,18 +301,28 @@ def pair(request, a, b):
 
     series = analytics.dyad_series(actor_a, actor_b, bucket=bucket, **window)
     bounds = form.period_bounds()
+    latest_only = False
     if bounds:
         listed_since, listed_until = bounds
     else:
-        listed_since, listed_until = window["since"], window["until"]
-    behind = analytics.events_between(
-        actor_a,
-        actor_b,
-        period_start=listed_since,
-        period_end=listed_until,
-        rollup=window["rollup"],
-    )
-    events = published_events_for(request.user).filter(pk__in=behind.values("pk"))
+        # Years of a busy pair hold thousands of events, and finding them costs as much as
+        # the span searched: without a chosen period, list the latest periods that fill a
+        # page. A click on a bar lists any other period.
+        listed_until = window["until"]
+        listed_since = summaries.latest_periods_start(series["points"], EVENTS_PER_PAGE)
+        latest_only = listed_since is not None and listed_since != series["points"][0]["period"]
+        listed_since = dt.date.fromisoformat(listed_since) if latest_only else window["since"]
+    if series["points"]:
+        behind = analytics.events_between(
+            actor_a,
+            actor_b,
+            period_start=listed_since,
+            period_end=listed_until,
+            rollup=window["rollup"],
+        ).values("pk")
+    else:
+        behind = []
+    events = published_events_for(request.user).filter(pk__in=behind)
     page = _paginate(_for_lists(events), form, EVENTS_PER_PAGE)
     if page is None:
         return render(request, "dashboard/pair.html", context, status=400)
@@ -311,6 +344,7 @@ def pair(request, a, b):
         ),
         page=page,
         period=bounds,
+        latest_only=latest_only,
         listed_since=listed_since,
         listed_until=listed_until,
         bucket=bucket,
@@ -356,16 +390,13 @@ def actor(request, slug):
     # An actor that belongs to another is shown as itself; a top-level one with the people
     # and bodies that speak for it rolled into it.
     rollup = not actor.affiliations.all()
-    graph = analytics.relations_graph(rollup=rollup)
-    relations = _counterparts(graph, actor.slug)[:ACTOR_RELATIONS_SHOWN]
-    others = Actor.objects.in_bulk([row["slug"] for row in relations], field_name="slug")
+    relations = summaries.counterparts(actor, rollup=rollup, limit=ACTOR_RELATIONS_SHOWN)
     for row in relations:
-        other = others[row["slug"]]
+        other = row["actor"]
         url = _pair_url(actor.slug, other.slug, {"rollup": "1" if rollup else "0"})
         series = analytics.dyad_series(actor, other, bucket="month", rollup=rollup)
         row.update(
             has_series=bool(series["points"]),
-            actor=other,
             url=url,
             figure_id=f"relation-{other.slug}",
             figure=figures.figure_data(
@@ -407,18 +438,6 @@ def actor(request, slug):
 
 def _affiliations():
     return Affiliation.objects.order_by("start_date", "id")
-
-
-def _counterparts(graph: dict, slug: str) -> list[dict]:
-    """The actors this one has interactions with in the graph, the busiest first."""
-    rows = []
-    for edge in graph["edges"]:
-        if slug not in (edge["source"], edge["target"]):
-            continue
-        other = edge["target"] if edge["source"] == slug else edge["source"]
-        rows.append({"slug": other, "net_score": edge["net_score"], "count": edge["count"]})
-    rows.sort(key=lambda row: (-row["count"], row["slug"]))
-    return rows
 
 
 # --- Events -----------------------------------------------------------------------------------
@@ -512,6 +531,7 @@ def articles(request):
         Prefetch("mentions", queryset=Mention.objects.select_related("actor").order_by("-count"))
     )
     filterset = ArticleFilter(request.GET, queryset=queryset, request=request)
+    _listed_choices(filterset.form, "feed", "actor")
     page_form = PageForm(request.GET)
     context = {
         "filterset": filterset,
@@ -544,7 +564,7 @@ def feeds(request):
         request,
         "dashboard/feeds.html",
         {
-            "feeds": summaries.feeds_with_counts(days=30),
+            "feeds": summaries.feeds_with_counts(per_day),
             "figure": figures.figure_data(figure),
             "has_articles": bool(per_day["rows"]),
             "health": summaries.ingestion_health(),

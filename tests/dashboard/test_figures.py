@@ -5,10 +5,15 @@ import datetime as dt
 import json
 from types import SimpleNamespace
 
+import plotly.graph_objects as go
+
 from dashboard import figures
 
 
 def _data(fig) -> dict:
+    # The builders skip plotly's validation for speed; here every figure goes through it, so
+    # a misspelt or unknown property fails a test instead of being ignored by the browser.
+    go.Figure(fig)
     return figures.figure_data(fig)
 
 
@@ -202,6 +207,35 @@ def test_every_network_edge_and_node_opens_its_pair_or_actor():
     assert actors["marker"]["color"][0] == "#c62828"
 
 
+def test_a_large_graph_draws_only_the_busiest_actors_and_pairs():
+    nodes = [
+        {"slug": f"a{i}", "name": f"A{i}", "colour": "", "activity": 100 - i} for i in range(60)
+    ]
+    edges = [
+        {"source": f"a{i}", "target": f"a{j}", "net_score": 1.0, "count": 200 - i - j}
+        for i in range(60)
+        for j in range(i + 1, 60)
+    ]
+    traces = _data(
+        figures.network_figure(
+            {"nodes": nodes, "edges": edges},
+            actor_url=lambda slug: f"/actors/{slug}/",
+            pair_url=lambda a, b: f"/relations/{a}/{b}/",
+            max_nodes=10,
+            max_edges=20,
+        )
+    )["data"]
+    actors = next(trace for trace in traces if trace.get("name") == "actors")
+    assert actors["text"] == [f"A{i}" for i in range(10)]
+    assert sum(trace["mode"] == "lines" for trace in traces) == 20
+    pairs = next(trace for trace in traces if trace.get("name") == "pairs")
+    assert "/relations/a0/a1/" in customdata_urls(pairs)
+
+
+def customdata_urls(trace: dict) -> list[str]:
+    return [row[0] if isinstance(row, list) else row for row in trace.get("customdata", [])]
+
+
 def test_an_empty_graph_is_an_empty_figure():
     traces = _network({"nodes": [], "edges": []})["data"]
     assert all(not trace.get("x") for trace in traces)
@@ -265,5 +299,5 @@ def test_score_colours_run_from_red_through_grey_to_blue():
 
 
 def test_figures_carry_no_plotly_template_bulk():
-    layout = _dyad()["layout"]
-    assert layout["template"] == {} or "layout" not in layout["template"]
+    assert "template" not in _dyad()["layout"]
+    assert len(json.dumps(_dyad())) < 6000

@@ -2,9 +2,13 @@
 
 import datetime as dt
 
+from django import forms
+from django.http import QueryDict
+
 from dashboard.templatetags.dashboard_format import (
     date_with_precision,
     external_url,
+    field_html,
     signed_score,
     trend_label,
 )
@@ -38,3 +42,32 @@ def test_only_web_links_are_linked():
     assert external_url(" JAVASCRIPT:alert(1)") == ""
     assert external_url("data:text/html,hi") == ""
     assert external_url("") == ""
+
+
+def test_a_select_is_written_directly_with_its_choice_selected_and_escaped():
+    class Form(forms.Form):
+        kind = forms.MultipleChoiceField(
+            choices=[("meeting", "Meeting"), ("x", "<b>X</b>")],
+            widget=forms.SelectMultiple(attrs={"data-autosubmit": "true"}),
+        )
+        lanes = forms.ChoiceField(choices=[("kind", "Kind"), ("actor", "Actor")])
+
+    form = Form(QueryDict("kind=meeting&lanes=actor"))
+    kind = field_html(form["kind"])
+    assert kind.startswith("<select ") and kind.endswith("</select>")
+    for attribute in ('data-autosubmit="true"', 'name="kind"', 'id="id_kind"', " multiple>"):
+        assert attribute in kind
+    assert '<option value="meeting" selected>Meeting</option>' in kind
+    assert '<option value="x">&lt;b&gt;X&lt;/b&gt;</option>' in kind
+    lanes = field_html(form["lanes"])
+    assert '<option value="actor" selected>Actor</option>' in lanes
+    assert '<option value="kind">Kind</option>' in lanes
+    assert "multiple" not in lanes
+
+
+def test_other_widgets_render_as_django_renders_them():
+    class Form(forms.Form):
+        q = forms.CharField()
+
+    form = Form(QueryDict("q=<x>"))
+    assert field_html(form["q"]) == form["q"].as_widget()
