@@ -121,19 +121,21 @@ def timeline_figure(
     lanes: str = "kind",
     event_url: Callable[[Any], str],
     date_label: Callable[[Any], str],
+    actor_names: Mapping[int, Sequence[str]] | None = None,
 ) -> Figure:
     """Events on a time axis, one lane per kind or per actor, coloured by their mean score.
 
-    ``events`` are Event rows with a ``mean_score`` annotation and, for lanes per actor, their
-    participants prefetched. An event dated only to the month or year is drawn as an open
-    marker at the first day of its period, and its hover label says the period, not a day.
+    ``events`` are Event rows with a ``mean_score`` annotation; for lanes per actor,
+    ``actor_names`` maps each event's id to its participants' names. An event dated only to
+    the month or year is drawn as an open marker at the first day of its period, and its hover
+    label says the period, not a day.
     """
     scored: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
     unscored: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
     lane_names: list[str] = []
     for event in events:
         if lanes == "actor":
-            names = sorted({p.actor.name for p in event.participants.all()}) or ["(no actor)"]
+            names = (actor_names or {}).get(event.pk) or ["(no actor)"]
         else:
             names = [event.get_kind_display()]
         score = getattr(event, "mean_score", None)

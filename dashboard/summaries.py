@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ingest.models import Article, Feed
-from relations.models import Actor, Allegation, DyadDay, Event
+from relations.models import Actor, Allegation, DyadDay, Event, Participant
 
 
 def allegations_by_status(events) -> list[dict[str, Any]]:
@@ -128,6 +128,17 @@ def counterparts(actor: Actor, *, rollup: bool, limit: int) -> list[dict[str, An
         for row in rows
         if row["other"] in actors
     ]
+
+
+def actor_names(events) -> dict[int, list[str]]:
+    """The names of each event's participants, sorted, read in one query of two columns."""
+    names: dict[int, set[str]] = {}
+    rows = Participant.objects.filter(event__in=[event.pk for event in events]).values_list(
+        "event_id", "actor__name"
+    )
+    for event_id, name in rows:
+        names.setdefault(event_id, set()).add(name)
+    return {event_id: sorted(found) for event_id, found in names.items()}
 
 
 def latest_periods_start(points, minimum: int) -> str | None:

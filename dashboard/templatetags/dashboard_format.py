@@ -5,10 +5,25 @@ from urllib.parse import urlsplit
 
 from django import forms, template
 from django.forms.utils import flatatt
-from django.utils.dates import MONTHS
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
+
+# The dashboard is in English (LANGUAGE_CODE en-gb).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @register.filter
@@ -19,7 +34,7 @@ def date_with_precision(day: dt.date | None, precision: str = "day") -> str:
     if precision == "year":
         return str(day.year)
     # Built by hand rather than with dateformat: a timeline page formats hundreds of dates.
-    month = str(MONTHS[day.month])
+    month = MONTH_NAMES[day.month - 1]
     if precision == "month":
         return f"{month} {day.year}"
     return f"{day.day} {month} {day.year}"
