@@ -134,6 +134,7 @@ class Article(models.Model):
                 fields=["review_status", "-relevance", "-published_at"], name="article_inbox"
             ),
             models.Index(fields=["feed", "-published_at"], name="article_feed_published"),
+            models.Index(fields=["fetched_at"], name="article_fetched"),
         ]
 
     def __str__(self) -> str:
