@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from pytest_httpserver import HTTPServer
 
+from ingest import tasks
 from tests.faults.services import CeleryProcess, PostgresCluster, RedisServer, database_url
+
+BEAT_EVERY = 1  # seconds between the beat's polls, shortened from a minute for the tests
 
 
 @pytest.fixture
@@ -59,3 +63,17 @@ def feed_server():
     yield server
     server.clear()
     server.stop()
+
+
+@pytest.fixture
+def fast_beat(transactional_db) -> int:
+    """The migration's "poll due feeds" schedule, every second instead of every minute
+    (recreated: a transactional test starts from empty tables). Returns the interval."""
+    every, _ = IntervalSchedule.objects.get_or_create(
+        every=BEAT_EVERY, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.update_or_create(
+        name="poll due feeds",
+        defaults={"task": tasks.poll_due_feeds.name, "interval": every, "enabled": True},
+    )
+    return BEAT_EVERY

@@ -13,12 +13,14 @@ import threading
 import psycopg2
 import pytest
 from celery import Celery
+from django.db import OperationalError
 from werkzeug import Response
 
+from ingest import pipeline, storing, tasks
+from ingest.models import Article, Feed, FetchLog
+from tests.factories import FeedFactory
 from tests.faults.services import WAIT, django_env, manage, wait_for
 from tests.ingest.feedbodies import RSS_TYPE, stories
-
-pytestmark = pytest.mark.slow
 
 ENTRIES = 6
 # Held open until the database is down: the fetch then stores while it is down.
@@ -55,6 +57,30 @@ def ingest_database(postgres_cluster):
     return postgres_cluster
 
 
+@pytest.mark.django_db
+def test_a_lost_database_connection_is_raised_for_a_retry_not_charged_to_the_feed(
+    httpserver, settings, monkeypatch
+):
+    settings.RELWATCH_ALLOW_PRIVATE_FEEDS = True
+    httpserver.expect_request("/feed.xml").respond_with_data(stories(2), content_type=RSS_TYPE)
+    feed = FeedFactory(url=httpserver.url_for("/feed.xml"))
+
+    def connection_lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(storing, "store_entries", connection_lost)
+
+    with pytest.raises(OperationalError):
+        pipeline.fetch_feed(feed.id, claim_token="task-1")
+
+    assert not FetchLog.objects.exists()
+    assert not Article.objects.exists()
+    feed.refresh_from_db()
+    assert (feed.status, feed.consecutive_failures, feed.claimed_by) == (Feed.Status.OK, 0, "")
+    assert set(tasks.fetch_feed.autoretry_for) >= set(pipeline.DATABASE_UNAVAILABLE)
+
+
+@pytest.mark.slow
 def test_a_fetch_cut_off_by_a_postgres_restart_is_retried_and_nothing_is_lost_or_doubled(
     ingest_database, redis_server, feed_server, start_celery
 ):
