@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import HttpRequest, HttpResponseRedirect
@@ -332,6 +333,13 @@ class EventKindAdmin(SimpleHistoryAdmin):
     @admin.display(description="sources", ordering="source_total")
     def source_count(self, event):
         return event.source_total
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history saves this "revert" form on POST for anyone who may merely view
+        # the history (an analyst could publish a draft); reverting is a change.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_changeform_initial_data(self, request):
         prefill = event_prefill(request, self.model)
