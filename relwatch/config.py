@@ -37,7 +37,9 @@ def cache_location(broker_url: str) -> str:
     """The redis-py URL for the same server the broker uses (kombu and redis-py spell
     unix sockets differently)."""
     if broker_url.startswith("redis+socket://"):
-        return "unix://" + broker_url.removeprefix("redis+socket://")
+        location = "unix://" + broker_url.removeprefix("redis+socket://")
+        # kombu names the database `virtual_host`; redis-py calls it `db`.
+        return location.replace("?virtual_host=", "?db=")
     return broker_url
 
 

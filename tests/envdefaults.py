@@ -3,7 +3,27 @@ test run, so tests need no exported SECRET_KEY. Production settings are tested i
 subprocess with their own environment (tests/test_settings.py)."""
 
 import os
+import re
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only-" + "x" * 30)
 os.environ.setdefault("RELWATCH_ALLOW_PRIVATE_FEEDS", "false")
+
+
+def redis_url_for_worker(url: str, worker: str) -> str:
+    """Give each pytest-xdist worker its own Redis database, as pytest-django gives each its
+    own PostgreSQL database: the cache, the data version and the Celery queue are shared
+    state that one worker's tests must not see from another's."""
+    offset = int(worker.removeprefix("gw")) + 1
+    tcp = re.fullmatch(r"(rediss?://[^/?]+)(?:/(\d+))?", url)
+    if tcp:
+        return f"{tcp[1]}/{int(tcp[2] or 0) + offset}"
+    if url.startswith("redis+socket://") and "?" not in url:
+        return f"{url}?virtual_host={offset}"
+    return url
+
+
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = redis_url_for_worker(
+        os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"]
+    )

@@ -189,3 +189,13 @@ def test_a_truncated_secret_key_file_is_refused_not_used(tmp_path):
 
     with pytest.raises(ImproperlyConfigured, match="no usable secret key"):
         config.generated_secret_key(key_file)
+
+
+def test_each_xdist_worker_gets_its_own_redis_database():
+    from tests.envdefaults import redis_url_for_worker
+
+    assert redis_url_for_worker("redis://127.0.0.1:6379/0", "gw0") == "redis://127.0.0.1:6379/1"
+    assert redis_url_for_worker("redis://127.0.0.1:6379", "gw2") == "redis://127.0.0.1:6379/3"
+    socket_url = redis_url_for_worker("redis+socket:///srv/redis.sock", "gw1")
+    assert socket_url == "redis+socket:///srv/redis.sock?virtual_host=2"
+    assert config.cache_location(socket_url) == "unix:///srv/redis.sock?db=2"
