@@ -35,15 +35,45 @@ def setup_django(database_suffix: str) -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
 
 
-def median_seconds(action: Callable[[], object], runs: int = 5, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        action()
+def median_seconds(
+    action: Callable[[], object],
+    runs: int = 5,
+    warmup: int = 1,
+    before: Callable[[], object] | None = None,
+) -> float:
+    """The median wall time of ``action``; ``before`` (a reset, say) runs untimed before each
+    call, warm-ups included."""
     samples = []
-    for _ in range(runs):
+    for number in range(warmup + runs):
+        if before is not None:
+            before()
         started = time.perf_counter()
         action()
-        samples.append(time.perf_counter() - started)
+        if number >= warmup:
+            samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+def interleaved_medians(
+    steps: list[tuple[str, Callable[[], object], Callable[[], object] | None]],
+    runs: int = 5,
+    warmup: int = 1,
+) -> dict[str, float]:
+    """Median seconds of each named action, run in rounds of one call each, in order.
+
+    ``(name, action, before)``: ``before`` runs untimed ahead of its action. On a shared
+    machine the load drifts over minutes; rounds give every action the same share of it,
+    where measuring one action after the other would not."""
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in steps}
+    for number in range(warmup + runs):
+        for name, action, before in steps:
+            if before is not None:
+                before()
+            started = time.perf_counter()
+            action()
+            if number >= warmup:
+                samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def report(name: str, value: float | int | str) -> None:

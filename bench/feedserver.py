@@ -64,6 +64,7 @@ class FeedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 body = feeds.bodies.get(self.path)

@@ -265,45 +265,56 @@ class _Deadline:
 
 class _DeadlineStream(httpcore.NetworkStream):
     """Caps every read and write at the time left, so a server that trickles one byte a second
-    is cut at the deadline even though no single read ever times out."""
+    is cut at the deadline even though no single read ever times out.
 
-    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+    The deadline is looked up on the backend at each call, not fixed when the connection was
+    made: a kept-alive connection serves the next fetch under that fetch's own deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: _GuardedBackend) -> None:
         self._inner = inner
-        self._deadline = deadline
+        self._backend = backend
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._deadline.cap(timeout, httpcore.ReadTimeout))
+        return self._inner.read(
+            max_bytes, self._backend.deadline.cap(timeout, httpcore.ReadTimeout)
+        )
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._deadline.cap(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, self._backend.deadline.cap(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
         inner = self._inner.start_tls(
-            ssl_context, server_hostname, self._deadline.cap(timeout, httpcore.ConnectTimeout)
+            ssl_context,
+            server_hostname,
+            self._backend.deadline.cap(timeout, httpcore.ConnectTimeout),
         )
-        return _DeadlineStream(inner, self._deadline)
+        return _DeadlineStream(inner, self._backend)
 
     def get_extra_info(self, info: str):
         return self._inner.get_extra_info(info)
 
 
 class _GuardedBackend(httpcore.NetworkBackend):
-    """Resolves, checks, and connects to the checked address (never re-resolving)."""
+    """Resolves, checks, and connects to the checked address (never re-resolving). Every new
+    connection goes through here, so one reused across fetches was checked when it was made.
 
-    def __init__(self, deadline: _Deadline, *, allow_private: bool) -> None:
+    ``deadline`` belongs to the fetch in progress; a FetchSession sets it before each one."""
+
+    def __init__(self, *, allow_private: bool) -> None:
         self._inner = httpcore.SyncBackend()
-        self._deadline = deadline
+        self.deadline = _Deadline(0)
         self._allow_private = allow_private
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        deadline = self.deadline
         addresses = resolve_checked(
             host,
             port,
             allow_private=self._allow_private,
-            timeout=self._deadline.cap(timeout, httpcore.ConnectTimeout),
+            timeout=deadline.cap(timeout, httpcore.ConnectTimeout),
         )
         error: Exception | None = None
         for address in addresses:
@@ -311,14 +322,14 @@ class _GuardedBackend(httpcore.NetworkBackend):
                 stream = self._inner.connect_tcp(
                     address,
                     port,
-                    timeout=self._deadline.cap(timeout, httpcore.ConnectTimeout),
+                    timeout=deadline.cap(timeout, httpcore.ConnectTimeout),
                     local_address=local_address,
                     socket_options=socket_options,
                 )
             except httpcore.ConnectError as exc:
                 error = exc
                 continue
-            return _DeadlineStream(stream, self._deadline)
+            return _DeadlineStream(stream, self)
         raise error or httpcore.ConnectError(f"cannot connect to {host}")
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):
@@ -330,6 +341,11 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
+# Connections a session keeps open between fetches: feeds of one publisher share a host.
+KEEPALIVE_CONNECTIONS = 8
+KEEPALIVE_SECONDS = 30.0
+
+
 class _GuardedTransport(httpx.HTTPTransport):
     def __init__(self, backend: _GuardedBackend) -> None:
         # HTTPTransport.__init__ only builds a connection pool, and offers no way to pass a
@@ -337,8 +353,9 @@ class _GuardedTransport(httpx.HTTPTransport):
         # proxy support on purpose: a proxy would connect on our behalf and bypass the guard.
         self._pool = httpcore.ConnectionPool(
             ssl_context=_ssl_context(),
-            max_connections=4,
-            max_keepalive_connections=2,
+            max_connections=KEEPALIVE_CONNECTIONS + 2,
+            max_keepalive_connections=KEEPALIVE_CONNECTIONS,
+            keepalive_expiry=KEEPALIVE_SECONDS,
             http1=True,
             http2=False,
             retries=0,
@@ -430,6 +447,32 @@ def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
     return bytes(body)
 
 
+# A body we do not need (a redirect's, a 304's, an error page) is read, within this size and
+# time, so the connection can serve the next fetch; past them, closing the connection is cheaper.
+DRAIN_LIMIT = 64 * 1024
+DRAIN_SECONDS = 0.5
+
+
+def _drain(response: httpx.Response, backend: _GuardedBackend) -> None:
+    """Read and drop a small unneeded body; a connection whose answer was not read to the end
+    cannot be reused. A 304 has no body, but its end still has to be read."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+        return
+    deadline = backend.deadline
+    backend.deadline = _Deadline(max(0.0, min(DRAIN_SECONDS, deadline.remaining())))
+    read = 0
+    try:
+        for raw in response.iter_raw(CHUNK_SIZE):
+            read += len(raw)
+            if read > DRAIN_LIMIT:
+                return
+    except httpx.HTTPError:
+        pass  # the answer is known already; the connection is simply not reused
+    finally:
+        backend.deadline = deadline
+
+
 def _request_headers(etag: str, last_modified: str) -> dict[str, str]:
     headers = {
         "User-Agent": settings.INGEST_USER_AGENT,
@@ -443,6 +486,67 @@ def _request_headers(etag: str, last_modified: str) -> dict[str, str]:
     return headers
 
 
+class FetchSession:
+    """Fetches that share kept-alive connections: ``ingest_feeds`` polls many feeds of few
+    hosts, and a new connection (a TLS handshake, often) per feed would cost more than a 304.
+
+    Every new connection is still resolved and checked by the guard; a reused one goes to the
+    address that was checked when it was opened. One pool per ``allow_private`` value, so a
+    connection opened while private addresses were allowed never serves a fetch that refuses
+    them. Not thread-safe: one session per thread.
+    """
+
+    def __init__(self) -> None:
+        self._clients: dict[bool, tuple[httpx.Client, _GuardedBackend]] = {}
+
+    def __enter__(self) -> FetchSession:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client, _backend in clients.values():
+            client.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+        allow_private: bool | None = None,
+    ) -> FetchResult:
+        """As the module's ``fetch``."""
+        timeout = settings.INGEST_TIMEOUT if timeout is None else timeout
+        max_bytes = settings.INGEST_MAX_BYTES if max_bytes is None else max_bytes
+        allow_private = _allow_private() if allow_private is None else allow_private
+        client, backend = self._client(allow_private)
+        backend.deadline = _Deadline(timeout)
+        headers = _request_headers(etag, last_modified)
+        try:
+            return _follow(client, backend, url, headers, httpx.Timeout(timeout), max_bytes)
+        except httpx.TimeoutException:
+            raise FetchTimeout(f"timed out after {timeout:g} s (INGEST_TIMEOUT)") from None
+        except httpx.TooManyRedirects as exc:  # pragma: no cover - we follow by hand
+            raise FetchError(str(exc)) from None
+        except httpx.HTTPError as exc:
+            raise FetchError(_describe_http_error(exc)) from None
+
+    def _client(self, allow_private: bool) -> tuple[httpx.Client, _GuardedBackend]:
+        pair = self._clients.get(allow_private)
+        if pair is None:
+            backend = _GuardedBackend(allow_private=allow_private)
+            client = httpx.Client(
+                transport=_GuardedTransport(backend), follow_redirects=False, trust_env=False
+            )
+            pair = self._clients[allow_private] = (client, backend)
+        return pair
+
+
 def fetch(
     url: str,
     *,
@@ -451,31 +555,22 @@ def fetch(
     timeout: float | None = None,
     max_bytes: int | None = None,
     allow_private: bool | None = None,
+    session: FetchSession | None = None,
 ) -> FetchResult:
     """GET a feed. Returns the final response (any status); raises UnsafeURL for a refused
     URL or address, FetchError for timeouts, connection errors, redirect trouble, an oversized
-    or corrupt body."""
-    timeout = settings.INGEST_TIMEOUT if timeout is None else timeout
-    max_bytes = settings.INGEST_MAX_BYTES if max_bytes is None else max_bytes
-    allow_private = _allow_private() if allow_private is None else allow_private
-    deadline = _Deadline(timeout)
-    transport = _GuardedTransport(_GuardedBackend(deadline, allow_private=allow_private))
-    client = httpx.Client(
-        transport=transport,
-        follow_redirects=False,
-        trust_env=False,
-        timeout=httpx.Timeout(timeout),
-        headers=_request_headers(etag, last_modified),
-    )
-    with client:
-        try:
-            return _follow(client, url, deadline, max_bytes)
-        except httpx.TimeoutException:
-            raise FetchTimeout(f"timed out after {timeout:g} s (INGEST_TIMEOUT)") from None
-        except httpx.TooManyRedirects as exc:  # pragma: no cover - we follow by hand
-            raise FetchError(str(exc)) from None
-        except httpx.HTTPError as exc:
-            raise FetchError(_describe_http_error(exc)) from None
+    or corrupt body. Without a ``session``, connections last for this fetch only."""
+    options = {
+        "etag": etag,
+        "last_modified": last_modified,
+        "timeout": timeout,
+        "max_bytes": max_bytes,
+        "allow_private": allow_private,
+    }
+    if session is not None:
+        return session.fetch(url, **options)
+    with FetchSession() as own:
+        return own.fetch(url, **options)
 
 
 def _describe_http_error(exc: httpx.HTTPError) -> str:
@@ -491,7 +586,14 @@ def _describe_http_error(exc: httpx.HTTPError) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _follow(client: httpx.Client, url: str, deadline: _Deadline, max_bytes: int) -> FetchResult:
+def _follow(
+    client: httpx.Client,
+    backend: _GuardedBackend,
+    url: str,
+    headers: dict[str, str],
+    timeout: httpx.Timeout,
+    max_bytes: int,
+) -> FetchResult:
     current = url
     permanent_url = url
     still_permanent = True
@@ -499,9 +601,10 @@ def _follow(client: httpx.Client, url: str, deadline: _Deadline, max_bytes: int)
     redirects: list[tuple[int, str]] = []
     while True:
         check_scheme_and_host(current)
-        if deadline.remaining() <= 0:
+        if backend.deadline.remaining() <= 0:
             raise httpx.ReadTimeout("deadline passed between redirects")
-        response = client.send(client.build_request("GET", current), stream=True)
+        request = client.build_request("GET", current, headers=headers, timeout=timeout)
+        response = client.send(request, stream=True)
         try:
             location = response.headers.get("location")
             if response.status_code in REDIRECT_STATUSES and location:
@@ -529,8 +632,13 @@ def _follow(client: httpx.Client, url: str, deadline: _Deadline, max_bytes: int)
                 else:
                     still_permanent = False
                 current = target
+                _drain(response, backend)
                 continue
-            body = _read_body(response, max_bytes) if response.is_success else b""
+            if response.is_success:
+                body = _read_body(response, max_bytes)
+            else:
+                body = b""
+                _drain(response, backend)
             return FetchResult(
                 status=response.status_code,
                 reason=response.reason_phrase,

@@ -10,6 +10,7 @@ sanitised HTML, a canonical link, a UTC date that is never in the future or befo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -19,6 +20,7 @@ from urllib.parse import urljoin
 
 import charset_normalizer
 import feedparser
+import feedparser.mixin
 
 from ingest.sanitising import plain_text, sanitise_html, text_as_html, truncate
 from ingest.urls import canonical_url
@@ -95,6 +97,33 @@ _DOCTYPE_WITH_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.DOTALL)
 PROLOG_SCAN = 64 * 1024
 
 
+# feedparser re-resolves the current base URI against itself at every element it opens
+# (make_safe_absolute_uri(base, base), a urllib.parse.urljoin each): with the feed's URL as the
+# base that is a third of its time on a plain feed, always for the same few arguments. The
+# function is pure, so its answers are remembered; arguments too long to be a base are not
+# kept (a hostile xml:base must not pin megabytes in the cache).
+MEMO_ARGUMENT_LENGTH = 4096
+
+
+def _remember_safe_absolute_uris() -> None:
+    original = feedparser.mixin.make_safe_absolute_uri
+    if getattr(original, "remembers_answers", False):
+        return
+    remembered = functools.lru_cache(maxsize=512)(original)
+
+    @functools.wraps(original)
+    def make_safe_absolute_uri(base, rel=None):
+        if len(base or "") + len(rel or "") > MEMO_ARGUMENT_LENGTH:
+            return original(base, rel)
+        return remembered(base, rel)
+
+    make_safe_absolute_uri.remembers_answers = True
+    feedparser.mixin.make_safe_absolute_uri = make_safe_absolute_uri
+
+
+_remember_safe_absolute_uris()
+
+
 class NotAFeed(ValueError):
     """The body is not a feed we can read (HTML page, empty, broken XML with no entries)."""
 
@@ -131,7 +160,7 @@ def parse_feed(
     """Parse a fetched body. Raises NotAFeed with a message fit for Feed.last_error."""
     if fetched_at.tzinfo is None:
         fetched_at = fetched_at.replace(tzinfo=dt.UTC)
-    if not body or not body.strip():
+    if not body or body.isspace():  # isspace, not strip: no copy of a 10 MB body
         raise NotAFeed("not a feed: the response body is empty")
 
     body = _drop_entity_declarations(body)
@@ -144,9 +173,10 @@ def parse_feed(
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers=headers,
-        # nh3 sanitises content in sanitising.py; feedparser's pass would be wasted work.
+        # nh3 sanitises content in sanitising.py, and resolves relative links in the same
+        # pass; feedparser's passes (an HTML parser in Python each) would be wasted work.
         sanitize_html=False,
-        resolve_relative_uris=True,
+        resolve_relative_uris=False,
     )
     bozo_exception = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.entries:
@@ -154,7 +184,7 @@ def parse_feed(
 
     feed_info = parsed.get("feed", {})
     feed_language = _language(feed_info.get("language", ""))
-    entries = _entries(parsed.entries, feed_language, fetched_at, max_entries)
+    entries = _entries(parsed.entries, feed_language, fetched_at, max_entries, url)
     return ParsedFeed(
         title=plain_text(feed_info.get("title", ""), max_length=MAX_FEED_TITLE),
         site_url=_limited_url(feed_info.get("link", "")),
@@ -182,13 +212,15 @@ def _refuse_if_not_a_feed(parsed, body: bytes, content_type: str, url: str, bozo
         raise NotAFeed(f"not a feed: broken XML with no entries ({_describe(bozo_exception)})")
 
 
-def _entries(raw_entries, feed_language: str, fetched_at: dt.datetime, max_entries: int):
+def _entries(
+    raw_entries, feed_language: str, fetched_at: dt.datetime, max_entries: int, feed_url: str
+):
     entries: list[ParsedEntry] = []
     seen_guids: set[str] = set()
     for raw in raw_entries:
         if len(entries) >= max_entries:
             break
-        entry = _entry(raw, feed_language, fetched_at)
+        entry = _entry(raw, feed_language, fetched_at, feed_url)
         # A GUID repeated inside one document is one article; the first copy wins, as feeds
         # list the newest version first.
         if entry is None or entry.guid in seen_guids:
@@ -198,16 +230,17 @@ def _entries(raw_entries, feed_language: str, fetched_at: dt.datetime, max_entri
     return entries
 
 
-def _entry(raw, feed_language: str, fetched_at: dt.datetime) -> ParsedEntry | None:
+def _entry(raw, feed_language: str, fetched_at: dt.datetime, feed_url: str) -> ParsedEntry | None:
     url = _limited_url(raw.get("link", ""))
     title = plain_text(raw.get("title", ""), max_length=MAX_TITLE)
     summary_html = raw.get("summary", "")
-    content_html = _content_html(raw)
+    content_html, content_base = _content_html(raw)
     summary = plain_text(summary_html or content_html, max_length=MAX_SUMMARY)
     if content_html:
-        content = sanitise_html(content_html)
+        content = sanitise_html(content_html, base_url=content_base or feed_url)
     elif "<" in summary_html:
-        content = sanitise_html(summary_html)
+        summary_base = (raw.get("summary_detail") or {}).get("base") or ""
+        content = sanitise_html(summary_html, base_url=summary_base or feed_url)
     else:
         content = ""
     published_at, published_raw = _published(raw, fetched_at)
@@ -228,16 +261,17 @@ def _entry(raw, feed_language: str, fetched_at: dt.datetime) -> ParsedEntry | No
     )
 
 
-def _content_html(raw) -> str:
-    """The entry's full content as HTML: the first HTML part, else a text part escaped."""
+def _content_html(raw) -> tuple[str, str]:
+    """The entry's full content as HTML (the first HTML part, else a text part escaped) and
+    the base URL its relative links resolve against (its xml:base, as feedparser tracked it)."""
     parts = raw.get("content") or []
     for part in parts:
         if part.get("type", "text/html") in {"text/html", "application/xhtml+xml"}:
-            return part.get("value", "")
+            return part.get("value", ""), part.get("base") or ""
     for part in parts:
         if part.get("value"):
-            return text_as_html(part["value"])
-    return ""
+            return text_as_html(part["value"]), ""
+    return "", ""
 
 
 def _guid(raw_id: str, url: str, title: str, published_raw: str, summary: str) -> str:

@@ -13,8 +13,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Min
+from django.db import connection, transaction
 
 from ingest.matching import classify, get_gazetteer
 from ingest.models import Article, Feed, Mention
@@ -65,113 +64,165 @@ def content_hash(entry: ParsedEntry) -> str:
 def store_entries(
     feed: Feed, entries: list[ParsedEntry], *, fetched_at: dt.datetime
 ) -> StoreResult:
-    """Upsert a feed's entries. Queries: gazetteer check, existing hashes, cross-feed URLs, the
-    upsert, and for mentions one delete and one insert, whatever the number of entries."""
+    """Upsert a feed's entries. Queries: existing hashes, and when anything changed the
+    gazetteer check, cross-feed URLs, the upsert, and for mentions (one delete when articles
+    were updated) one insert, whatever the number of entries."""
     result = StoreResult(seen=len(entries), new=0, updated=0, duplicates=0)
     if not entries:
         return result
     unique: dict[str, ParsedEntry] = {}
     for entry in entries:
         unique.setdefault(entry.guid, entry)  # parse_feed already did this; callers may not
-    entries = list(unique.values())
-    hashes = {entry.guid: content_hash(entry) for entry in entries}
+    hashes = {guid: content_hash(entry) for guid, entry in unique.items()}
 
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_EXISTING_SQL, [feed.pk, list(hashes)])
         existing = {
-            guid: (article_id, stored_hash, published_at)
-            for guid, article_id, stored_hash, published_at in Article.objects.filter(
-                feed=feed, guid__in=list(hashes)
-            ).values_list("guid", "id", "content_hash", "published_at")
+            guid: (article_id, stored_hash, date)
+            for guid, article_id, stored_hash, date in cursor.fetchall()
         }
         to_write = [
             entry
-            for entry in entries
-            if entry.guid not in existing or existing[entry.guid][1] != hashes[entry.guid]
+            for guid, entry in unique.items()
+            if guid not in existing or existing[guid][1] != hashes[guid]
         ]
         if not to_write:
             return result
         new_urls = {entry.url for entry in to_write if entry.guid not in existing and entry.url}
-        originals = _first_articles_elsewhere(feed, new_urls)
+        originals = _first_articles_elsewhere(cursor, feed, new_urls)
 
         gazetteer = get_gazetteer()
-        articles: list[Article] = []
+        core_actor_ids = gazetteer.core_actor_ids
+        columns: tuple[list, ...] = tuple([] for _ in _ARTICLE_COLUMNS)
         mentions_by_guid = {}
         for entry in to_write:
+            guid = entry.guid
+            language = entry.language or feed.language
             text = f"{entry.title}\n{entry.summary}"
             mentions = gazetteer.match(text)
             relevance, kind = classify(
-                text,
-                mentions,
-                core_actor_ids=gazetteer.core_actor_ids,
-                language=entry.language or feed.language,
+                text, mentions, core_actor_ids=core_actor_ids, language=language
             )
-            mentions_by_guid[entry.guid] = mentions
+            mentions_by_guid[guid] = mentions
             published_at = entry.published_at
-            stored = existing.get(entry.guid)
-            if stored is not None and published_at == fetched_at:
-                # The feed still gives no usable date: keep the one the article first got, so
-                # an edit does not move it to the top of the timeline.
-                published_at = stored[2]
-            articles.append(
-                Article(
-                    feed=feed,
-                    guid=entry.guid,
-                    url=entry.url,
-                    title=entry.title,
-                    summary=entry.summary,
-                    content=entry.content,
-                    author=entry.author,
-                    published_at=published_at,
-                    published_raw=entry.published_raw,
-                    fetched_at=fetched_at,
-                    language=entry.language or feed.language,
-                    content_hash=hashes[entry.guid],
-                    relevance=relevance,
-                    candidate_kind=kind,
-                    duplicate_of_id=(
-                        originals.get(entry.url) if entry.guid not in existing else None
-                    ),
-                )
-            )
+            stored = existing.get(guid)
+            duplicate_of = None
             if stored is not None:
                 result.updated += 1
-            elif articles[-1].duplicate_of_id:
-                result.duplicates += 1
+                if published_at == fetched_at:
+                    # The feed still gives no usable date: keep the one the article first
+                    # got, so an edit does not move it to the top of the timeline.
+                    published_at = stored[2]
             else:
-                result.new += 1
+                duplicate_of = originals.get(entry.url) if entry.url else None
+                if duplicate_of:
+                    result.duplicates += 1
+                else:
+                    result.new += 1
+            row = (
+                feed.pk,
+                guid,
+                entry.url,
+                entry.title,
+                entry.summary,
+                entry.content,
+                entry.author,
+                published_at,
+                entry.published_raw,
+                fetched_at,
+                language,
+                hashes[guid],
+                relevance,
+                kind,
+                Article.ReviewStatus.NEW.value,
+                duplicate_of,
+            )
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
 
-        Article.objects.bulk_create(
-            articles,
-            update_conflicts=True,
-            unique_fields=["feed", "guid"],
-            update_fields=UPDATED_FIELDS,
-        )
-        updated_ids = [existing[a.guid][0] for a in articles if a.guid in existing]
+        cursor.execute(_UPSERT_SQL, list(columns))
+        ids = dict(cursor.fetchall())  # guid → id, inserted or updated
+        updated_ids = [existing[entry.guid][0] for entry in to_write if entry.guid in existing]
         if updated_ids:
-            Mention.objects.filter(article_id__in=updated_ids).delete()
-        Mention.objects.bulk_create(
-            [
-                Mention(
-                    article_id=article.pk,
-                    actor_id=actor_id,
-                    count=match.count,
-                    alias=match.alias[:200],
-                )
-                for article in articles
-                for actor_id, match in mentions_by_guid[article.guid].items()
-            ]
-        )
+            cursor.execute(_DELETE_MENTIONS_SQL, [updated_ids])
+        mention_columns: tuple[list, ...] = ([], [], [], [])
+        for guid, mentions in mentions_by_guid.items():
+            article_id = ids[guid]
+            for actor_id, match in mentions.items():
+                mention_columns[0].append(article_id)
+                mention_columns[1].append(actor_id)
+                mention_columns[2].append(match.count)
+                mention_columns[3].append(match.alias[:200])
+        if mention_columns[0]:
+            cursor.execute(_INSERT_MENTIONS_SQL, list(mention_columns))
     return result
 
 
-def _first_articles_elsewhere(feed: Feed, urls: set[str]) -> dict[str, int]:
+def _first_articles_elsewhere(cursor, feed: Feed, urls: set[str]) -> dict[str, int]:
     """Canonical URL → the first article with it from another feed, in one query."""
     if not urls:
         return {}
-    return dict(
-        Article.objects.filter(url__in=list(urls), duplicate_of__isnull=True)
-        .exclude(feed=feed)
-        .values("url")
-        .annotate(first=Min("id"))
-        .values_list("url", "first")
+    cursor.execute(_FIRST_ELSEWHERE_SQL, [list(urls), feed.pk])
+    return dict(cursor.fetchall())
+
+
+# The writes are plain SQL with one array per column: this is the hot path of every fetch, and
+# building a model instance per row and a placeholder per value cost more than the database
+# work. Names come from the models, so a renamed table or column still lines up.
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+# (field, SQL array type) in the order of the rows built above.
+_ARTICLE_COLUMNS = (
+    ("feed", "bigint"),
+    ("guid", "text"),
+    ("url", "text"),
+    ("title", "text"),
+    ("summary", "text"),
+    ("content", "text"),
+    ("author", "text"),
+    ("published_at", "timestamptz"),
+    ("published_raw", "text"),
+    ("fetched_at", "timestamptz"),
+    ("language", "text"),
+    ("content_hash", "text"),
+    ("relevance", "double precision"),
+    ("candidate_kind", "text"),
+    ("review_status", "text"),
+    ("duplicate_of", "bigint"),
+)
+_ARTICLE = _table(Article)
+_MENTION = _table(Mention)
+_EXISTING_SQL = (
+    f"SELECT {_column(Article, 'guid')}, {_column(Article, 'id')}, "
+    f"{_column(Article, 'content_hash')}, {_column(Article, 'published_at')} FROM {_ARTICLE} "
+    f"WHERE {_column(Article, 'feed')} = %s AND {_column(Article, 'guid')} = ANY(%s::text[])"
+)
+_FIRST_ELSEWHERE_SQL = (
+    f"SELECT {_column(Article, 'url')}, min({_column(Article, 'id')}) FROM {_ARTICLE} "
+    f"WHERE {_column(Article, 'url')} = ANY(%s::text[]) "
+    f"AND {_column(Article, 'duplicate_of')} IS NULL AND {_column(Article, 'feed')} <> %s "
+    f"GROUP BY {_column(Article, 'url')}"
+)
+_UPSERT_SQL = (
+    f"INSERT INTO {_ARTICLE} ({', '.join(_column(Article, name) for name, _ in _ARTICLE_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for _, kind in _ARTICLE_COLUMNS)}) "
+    f"ON CONFLICT ({_column(Article, 'feed')}, {_column(Article, 'guid')}) DO UPDATE SET "
+    + ", ".join(
+        f"{_column(Article, name)} = EXCLUDED.{_column(Article, name)}" for name in UPDATED_FIELDS
     )
+    + f" RETURNING {_column(Article, 'guid')}, {_column(Article, 'id')}"
+)
+_DELETE_MENTIONS_SQL = (
+    f"DELETE FROM {_MENTION} WHERE {_column(Mention, 'article')} = ANY(%s::bigint[])"
+)
+_INSERT_MENTIONS_SQL = (
+    f"INSERT INTO {_MENTION} ({_column(Mention, 'article')}, {_column(Mention, 'actor')}, "
+    f"{_column(Mention, 'count')}, {_column(Mention, 'alias')}) "
+    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::text[])"
+)
