@@ -10,7 +10,9 @@ The policy, written here independently of ``ingest.roles`` so that a drift in ei
   the login page by every admin URL;
 - analysts read everything editors curate in the admin (actors, aliases, affiliations,
   events of every kind, feeds, the fetch log, articles) and change nothing: add, change
-  (POST), delete and the history "revert" form answer 403;
+  (POST), delete and the history "revert" form answer 403. In the admin, which is the
+  editors' workspace, they see drafts too (read-only); on the dashboard, the API and the
+  exports they do not (see the draft tests at the end);
 - editors curate: they add and change actors and events, add, change and delete aliases,
   affiliations and (through the event forms) participants, interactions and sources, add and
   change feeds (including disabling and re-enabling them), and triage articles. They delete
