@@ -5,25 +5,66 @@ queries however many rows there are."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ingest.models import Article, Feed
 from relations.models import Actor, Allegation, DyadDay, Event, Participant
+from relations.signals import data_version
+
+logger = logging.getLogger(__name__)
+
+
+DERIVED_CACHE_SECONDS = 24 * 3600
+
+
+def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> Any:
+    """``compute()``, cached under the data version (relations.signals bumps it after each
+    committed change to events, so a stale answer is never served), the newest event's id
+    (a cheap index lookup: rows added without signals, by a bulk load, count too) and
+    ``parts``. A cache outage costs speed, never the answer."""
+    newest = Event._base_manager.aggregate(newest=Max("pk"))["newest"]
+    digest = hashlib.sha256(repr((parts, newest)).encode()).hexdigest()
+    key = f"{name}:{data_version()}:{digest}"
+    try:
+        cached = cache.get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return cached
+    value = compute()
+    try:
+        cache.set(key, value, DERIVED_CACHE_SECONDS)
+    except Exception:
+        logger.warning("cache unreachable: %s is not cached", name)
+    return value
 
 
 def allegations_by_status(events) -> list[dict[str, Any]]:
     """Every evidence status, in the model's order, with how many of ``events`` are
-    allegations in it (zero included, so the list reads the same every day)."""
-    counts = dict(
+    allegations in it (zero included, so the list reads the same every day).
+
+    Counting them reads every allegation of the archive, so the counts are cached until
+    the next change to events."""
+    allegations = (
         Allegation.objects.filter(pk__in=events.filter(kind=Event.Kind.ALLEGATION).values("pk"))
         .values_list("evidence_status")
         .annotate(n=Count("pk"))
         .values_list("evidence_status", "n")
+        .order_by()
+    )
+    counts = cached_by_data_version(
+        "allegations-by-status",
+        allegations.query.sql_with_params(),
+        lambda: dict(allegations),
     )
     return [
         {"status": value, "label": label, "count": counts.get(value, 0)}

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -28,6 +28,7 @@ from dashboard.forms import (
     WindowForm,
     with_defaults,
 )
+from dashboard.pagination import CachedCountPaginator
 from dashboard.templatetags.dashboard_format import event_date
 from ingest.admin import create_event_url
 from ingest.models import Article, Mention
@@ -66,7 +67,7 @@ def dashboard_page(view):
 
 def _paginate(queryset, page_form: PageForm, per_page: int):
     """The requested page, or None (with an error on the form) when it does not exist."""
-    paginator = Paginator(queryset, per_page)
+    paginator = CachedCountPaginator(queryset, per_page)
     number = page_form.page_number()
     if number > paginator.num_pages:
         page_form.add_error(
@@ -96,6 +97,24 @@ def _listed_choices(form, *names: str) -> None:
         if not getattr(field.widget, "allow_multiple_selected", False):
             choices.insert(0, ("", field.empty_label or "---------"))
         field.widget.choices = choices
+
+
+_KIND_LABELS = {value: str(label) for value, label in Event.Kind.choices}
+
+
+class ChartedEvent(NamedTuple):
+    """What the timeline chart needs of an event, read as plain rows: building hundreds of
+    model instances cost more than the query."""
+
+    pk: int
+    title: str
+    date: dt.date
+    date_precision: str
+    kind: str
+    mean_score: float | None
+
+    def get_kind_display(self) -> str:
+        return _KIND_LABELS.get(self.kind, self.kind)
 
 
 def _with_scores(events):
@@ -131,9 +150,28 @@ def _actor_url(slug: str) -> str:
     return reverse("dashboard:actor", args=[slug])
 
 
+def _actor_url_maker():
+    """``_actor_url`` reversed once, for a chart of many actors (slugs need no quoting)."""
+    prefix, middle, suffix = reverse("dashboard:actor", args=["a0"]).rpartition("a0")
+    if middle != "a0":
+        return _actor_url
+    return lambda slug: f"{prefix}{slug}{suffix}"
+
+
 def _pair_url(a: str, b: str, query: dict | None = None) -> str:
     url = reverse("dashboard:pair", args=[a, b])
     return f"{url}?{urlencode(query)}" if query else url
+
+
+def _pair_url_maker(query: dict | None = None):
+    """``_pair_url`` for many pairs with one query: reversed and encoded once, since charts
+    link hundreds of pairs and reverse() is the slowest step of drawing them. Slugs are
+    letters, digits, '-' and '_', which a URL path holds as they are."""
+    prefix, middle, suffix = reverse("dashboard:pair", args=["a0", "b0"]).rpartition("a0/b0")
+    if middle != "a0/b0":  # an unexpected URL shape: reverse each one
+        return lambda a, b: _pair_url(a, b, query)
+    tail = f"{suffix}?{urlencode(query)}" if query else suffix
+    return lambda a, b: f"{prefix}{a}/{b}{tail}"
 
 
 def _can_see_drafts(user) -> bool:
@@ -211,11 +249,10 @@ def timeline(request):
     if page is None:
         return render(request, "dashboard/timeline.html", context, status=400)
     lanes = chart_form.cleaned_data["lanes"]
-    charted = list(
-        _with_scores(events).only("id", "title", "date", "date_precision", "kind")[
-            :TIMELINE_CHART_LIMIT
-        ]
-    )
+    charted = [
+        ChartedEvent(*row)
+        for row in _with_scores(events).values_list(*ChartedEvent._fields)[:TIMELINE_CHART_LIMIT]
+    ]
     events_prefix = _events_prefix()
     figure = figures.timeline_figure(
         charted,
@@ -245,15 +282,16 @@ def relations(request):
     window = form.window()
     query = form.query()
 
-    def pair_url(a: str, b: str) -> str:
-        return _pair_url(a, b, query)
-
-    graph = analytics.relations_graph(**window)
+    pair_url = _pair_url_maker(query)
+    # Only what the network draws is read: the busiest pairs among the most active actors.
+    graph = analytics.relations_graph(
+        **window, max_nodes=figures.NETWORK_MAX_NODES, max_edges=figures.NETWORK_MAX_EDGES
+    )
     matrix = analytics.heatmap(**window)
     context.update(
         graph=graph,
         network=figures.figure_data(
-            figures.network_figure(graph, actor_url=_actor_url, pair_url=pair_url)
+            figures.network_figure(graph, actor_url=_actor_url_maker(), pair_url=pair_url)
         ),
         heatmap=figures.figure_data(figures.heatmap_figure(matrix, pair_url=pair_url)),
         top_edges=_named_edges(graph)[:15],

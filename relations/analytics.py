@@ -301,22 +301,47 @@ def dyad_series(
     }
 
 
-def _pair_totals(
-    *, since: dt.date | None, until: dt.date | None, rollup: bool, extra: str = "", params=None
-) -> list[tuple]:
-    """(low_id, high_id, score_sum, interactions, events) per undirected pair in a window."""
-    params = dict(params or {}, rollup=rollup)
-    window = _window_sql(since, until, params)
-    sql = f"""
-        SELECT LEAST(source_id, target_id), GREATEST(source_id, target_id),
-               sum(score_sum), sum(interaction_count), sum(pair_event_count)
-        FROM relations_dyadday
-        WHERE rollup = %(rollup)s{window}{extra}
-        GROUP BY 1, 2
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+_GRAPH = """
+WITH pairs AS (
+    SELECT LEAST(source_id, target_id) AS low_id, GREATEST(source_id, target_id) AS high_id,
+           sum(score_sum) AS score, sum(interaction_count) AS interactions,
+           sum(pair_event_count) AS events
+    FROM relations_dyadday
+    WHERE rollup = %(rollup)s{window}
+    GROUP BY 1, 2
+),
+activity AS (
+    SELECT ends.actor_id, sum(pairs.interactions) AS activity
+    FROM pairs CROSS JOIN LATERAL (VALUES (low_id), (high_id)) AS ends(actor_id)
+    GROUP BY ends.actor_id
+),
+chosen AS (
+    SELECT actor_id FROM activity ORDER BY activity DESC, actor_id LIMIT %(max_nodes)s
+),
+kept AS (
+    SELECT low_id, high_id, score, interactions, events FROM pairs
+    WHERE low_id IN (SELECT actor_id FROM chosen) AND high_id IN (SELECT actor_id FROM chosen)
+    ORDER BY interactions DESC, low_id, high_id
+    LIMIT %(max_edges)s
+),
+ends AS (
+    SELECT low_id AS actor_id FROM kept UNION SELECT high_id FROM kept
+)
+SELECT
+    (SELECT count(*) FROM pairs),
+    (SELECT coalesce(json_agg(json_build_array(lo.slug, hi.slug, k.score, k.interactions,
+                                               k.events)
+                              ORDER BY k.interactions DESC, k.low_id, k.high_id), '[]')
+     FROM kept k
+     JOIN relations_actor lo ON lo.id = k.low_id
+     JOIN relations_actor hi ON hi.id = k.high_id),
+    (SELECT coalesce(json_agg(json_build_array(a.slug, a.name, a.kind, a.colour, a.is_core,
+                                               act.activity)
+                              ORDER BY act.activity DESC, a.name), '[]')
+     FROM ends
+     JOIN activity act ON act.actor_id = ends.actor_id
+     JOIN relations_actor a ON a.id = ends.actor_id)
+"""
 
 
 def relations_graph(
@@ -325,59 +350,48 @@ def relations_graph(
     until: dt.date | None = None,
     rollup: bool = False,
     max_edges: int | None = None,
+    max_nodes: int | None = None,
 ) -> dict:
-    """Actors as nodes (activity = interactions they take part in) and pairs as edges.
+    """Actors as nodes and pairs as edges, aggregated in the database in one statement.
 
+    A node's ``activity`` is the number of interactions it takes part in over the window.
     Edges are undirected: ``net_score`` sums both directions' scores, ``count`` is the
     number of interactions and ``events`` the number of events between the two; busiest
-    first. ``max_edges`` keeps the busiest ones only (a drawing of thousands of edges says
-    nothing), and the nodes they join; ``edges_total`` tells how many there were.
+    first. ``max_nodes`` keeps the edges between the most active actors only, and
+    ``max_edges`` the busiest of those (a drawing of thousands of edges says nothing); the
+    nodes are the actors the kept edges join, and ``edges_total`` tells how many edges the
+    window had before any limit.
     """
-    pairs = sorted(
-        _pair_totals(since=since, until=until, rollup=rollup),
-        key=lambda row: (-row[3], row[0], row[1]),
-    )
-    edges_total = len(pairs)
-    if max_edges is not None:
-        pairs = pairs[:max_edges]
-    activity: dict[int, int] = {}
-    for low, high, _score, interactions, _events in pairs:
-        activity[low] = activity.get(low, 0) + int(interactions)
-        activity[high] = activity.get(high, 0) + int(interactions)
-    actors = {
-        actor.pk: actor
-        for actor in Actor.objects.filter(pk__in=activity).only(
-            "slug", "name", "kind", "colour", "is_core"
-        )
-    }
-    nodes = [
-        {
-            "slug": actor.slug,
-            "name": actor.name,
-            "kind": actor.kind,
-            "colour": actor.colour,
-            "is_core": actor.is_core,
-            "activity": activity[actor.pk],
-        }
-        for actor in sorted(actors.values(), key=lambda actor: (-activity[actor.pk], actor.name))
-    ]
-    edges = [
-        {
-            "source": actors[low].slug,
-            "target": actors[high].slug,
-            "net_score": _round(score),
-            "count": int(interactions),
-            "events": int(events),
-        }
-        for low, high, score, interactions, events in pairs
-        if low in actors and high in actors
-    ]
+    params: dict = {"rollup": rollup, "max_edges": max_edges, "max_nodes": max_nodes}
+    window = _window_sql(since, until, params)
+    with connection.cursor() as cursor:
+        cursor.execute(_GRAPH.format(window=window), params)
+        edges_total, edges, nodes = cursor.fetchone()
     return {
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
         "rollup": rollup,
-        "nodes": nodes,
-        "edges": edges,
+        "nodes": [
+            {
+                "slug": slug,
+                "name": name,
+                "kind": kind,
+                "colour": colour,
+                "is_core": is_core,
+                "activity": int(activity),
+            }
+            for slug, name, kind, colour, is_core, activity in nodes
+        ],
+        "edges": [
+            {
+                "source": source,
+                "target": target,
+                "net_score": _round(score),
+                "count": int(interactions),
+                "events": int(events),
+            }
+            for source, target, score, interactions, events in edges
+        ],
         "edges_total": edges_total,
     }
 

@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import User
@@ -103,6 +104,30 @@ def test_allegation_and_statement_fields_show_only_visible_responses(client, cor
     edited = {event["id"]: event for event in results(client.get("/api/events/"))}
     assert edited[allegation.pk]["allegation"]["responses"] == [draft_denial.pk]
     assert edited[reply.pk]["statement"]["responding_to"] == draft_denial.pk
+
+
+@pytest.mark.parametrize("show_drafts", [False, True])
+def test_the_fast_event_representations_match_the_declared_fields(core, show_drafts):
+    from rest_framework import serializers
+
+    from dashboard.serializers import EVENT_LIST_COLUMNS, EventSerializer, event_list_data
+
+    draft_denial = StatementFactory(status=Event.Status.DRAFT, speaker=core["russia"])
+    allegation = AllegationFactory(status=Event.Status.PUBLISHED, claimant=core["israel"])
+    allegation.responses.add(draft_denial)
+    StatementFactory(status=Event.Status.PUBLISHED, responding_to=draft_denial)
+    full_event(core)
+    SourceFactory(event=allegation, published_at=None, reliability="B")
+
+    for event in Event.objects.all():
+        serializer = EventSerializer(event, context={"show_drafts": show_drafts})
+        declared = serializers.ModelSerializer.to_representation(serializer, event)
+        assert serializer.to_representation(event) == json.loads(json.dumps(declared))
+
+    events = Event.objects.order_by("-date", "-id")
+    rows = event_list_data(events.values_list(*EVENT_LIST_COLUMNS), show_drafts=show_drafts)
+    declared = EventSerializer(events, many=True, context={"show_drafts": show_drafts}).data
+    assert rows == json.loads(json.dumps(declared))
 
 
 def test_drafts_reach_editors_only(client, core, analyst, editor):
