@@ -249,6 +249,9 @@ def _fetch_and_parse(
     except parsing.NotAFeed as exc:
         verdict.error = str(exc)
         return verdict
+    finally:
+        # Hashed and parsed: the body (up to INGEST_MAX_BYTES) need not live through storing.
+        response.body = b""
     verdict.outcome = Outcome.NEW
     return verdict
 

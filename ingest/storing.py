@@ -93,7 +93,7 @@ def store_entries(
 
         gazetteer = get_gazetteer()
         core_actor_ids = gazetteer.core_actor_ids
-        columns: tuple[list, ...] = tuple([] for _ in _ARTICLE_COLUMNS)
+        rows: list[tuple] = []
         mentions_by_guid = {}
         for entry in to_write:
             guid = entry.guid
@@ -137,11 +137,12 @@ def store_entries(
                 Article.ReviewStatus.NEW.value,
                 duplicate_of,
             )
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
+            rows.append(row)
 
-        cursor.execute(_UPSERT_SQL, list(columns))
-        ids = dict(cursor.fetchall())  # guid → id, inserted or updated
+        ids: dict[str, int] = {}  # guid → id, inserted or updated
+        for batch in _batches(rows):
+            cursor.execute(_UPSERT_SQL, [list(column) for column in zip(*batch, strict=True)])
+            ids.update(cursor.fetchall())
         updated_ids = [existing[entry.guid][0] for entry in to_write if entry.guid in existing]
         if updated_ids:
             cursor.execute(_DELETE_MENTIONS_SQL, [updated_ids])
@@ -156,6 +157,26 @@ def store_entries(
         if mention_columns[0]:
             cursor.execute(_INSERT_MENTIONS_SQL, list(mention_columns))
     return result
+
+
+# A statement carries its rows quoted in full; past this many characters of text a feed of long
+# articles is written in several, so memory holds a few megabytes of SQL, not the whole feed
+# twice over. A feed of ordinary entries fits in one.
+BATCH_TEXT_CHARS = 2_000_000
+
+
+def _batches(rows: list[tuple]):
+    batch: list[tuple] = []
+    size = 0
+    for row in rows:
+        row_size = sum(len(value) for value in row if isinstance(value, str))
+        if batch and size + row_size > BATCH_TEXT_CHARS:
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += row_size
+    if batch:
+        yield batch
 
 
 def _first_articles_elsewhere(cursor, feed: Feed, urls: set[str]) -> dict[str, int]:

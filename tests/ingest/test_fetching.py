@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import ipaddress
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -494,3 +497,137 @@ def test_it_verifies_the_certificate_against_the_host_name_not_the_address(
     fake_dns(monkeypatch, {"other.example.test": [["127.0.0.1"]]})
     with pytest.raises(FetchError, match="could not connect.*certificate"):
         fetching.fetch(f"https://other.example.test:{tls_server.port}/feed.xml")
+
+
+# --- sessions: connections kept across fetches --------------------------------------------
+
+
+class KeepAliveServer:
+    """A loopback HTTP/1.1 server that keeps connections open (pytest-httpserver's werkzeug
+    server closes each one). ``routes``: path → (status, headers, body); a body given as a
+    list of byte strings is sent one piece a second. ``ports`` holds each request's client
+    port, so tests can tell a reused connection from a new one."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, dict[str, str], bytes | list[bytes]]] = {}
+        self.ports: list[int] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                server.ports.append(self.client_address[1])
+                status, headers, body = server.routes[self.path]
+                pieces = body if isinstance(body, list) else [body]
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(sum(len(piece) for piece in pieces)))
+                self.end_headers()
+                for number, piece in enumerate(pieces):
+                    if number:
+                        time.sleep(1)
+                    try:
+                        self.wfile.write(piece)
+                    except OSError:
+                        return  # the client gave up (a deadline)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url_for(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def keepalive_server():
+    server = KeepAliveServer()
+    yield server
+    server.stop()
+
+
+FEED_ROUTE = (200, {"Content-Type": RSS_TYPE}, FEED)
+
+
+def test_a_session_fetches_several_feeds_over_one_connection(keepalive_server, private_allowed):
+    paths = ("/a.xml", "/b.xml", "/c.xml")
+    keepalive_server.routes.update(dict.fromkeys(paths, FEED_ROUTE))
+
+    with fetching.FetchSession() as session:
+        for path in paths:
+            assert session.fetch(keepalive_server.url_for(path)).body == FEED
+
+    assert len(keepalive_server.ports) == 3
+    assert len(set(keepalive_server.ports)) == 1
+
+
+def test_a_304_and_a_redirect_leave_the_connection_reusable(keepalive_server, private_allowed):
+    server = keepalive_server
+    server.routes["/same.xml"] = (304, {"ETag": '"v1"'}, b"")
+    server.routes["/old.xml"] = (301, {"Location": server.url_for("/new.xml")}, b"moved")
+    server.routes["/new.xml"] = FEED_ROUTE
+
+    with fetching.FetchSession() as session:
+        assert session.fetch(server.url_for("/same.xml"), etag='"v1"').status == 304
+        assert session.fetch(server.url_for("/old.xml")).body == FEED
+
+    assert len(server.ports) == 3
+    assert len(set(server.ports)) == 1
+
+
+def test_a_session_checks_every_new_connection_against_the_guard(
+    keepalive_server, settings, monkeypatch
+):
+    # The name points at loopback; a connection made while private feeds were allowed must
+    # not carry a fetch made after they were refused.
+    keepalive_server.routes["/feed.xml"] = FEED_ROUTE
+    fake_dns(monkeypatch, {"feeds.example.test": [["127.0.0.1"]]})
+    url = f"http://feeds.example.test:{keepalive_server.port}/feed.xml"
+
+    with fetching.FetchSession() as session:
+        settings.RELWATCH_ALLOW_PRIVATE_FEEDS = True
+        assert session.fetch(url).body == FEED
+        settings.RELWATCH_ALLOW_PRIVATE_FEEDS = False
+        with pytest.raises(UnsafeURL, match="loopback"):
+            session.fetch(url)
+
+
+def test_a_kept_connection_serves_the_next_fetch_under_that_fetchs_deadline(
+    keepalive_server, private_allowed
+):
+    # The connection was opened by a fetch with a long deadline; the trickling second fetch
+    # must still be cut at its own.
+    keepalive_server.routes["/fast.xml"] = FEED_ROUTE
+    keepalive_server.routes["/slow.xml"] = (200, {"Content-Type": RSS_TYPE}, [b"<"] * 60)
+
+    with fetching.FetchSession() as session:
+        assert session.fetch(keepalive_server.url_for("/fast.xml"), timeout=60).body == FEED
+        with pytest.raises(FetchTimeout, match="timed out after 1 s"):
+            session.fetch(keepalive_server.url_for("/slow.xml"), timeout=1)
+
+    assert len(set(keepalive_server.ports)) == 1
+
+
+def test_a_session_recovers_from_a_fetch_that_failed_mid_body(keepalive_server, private_allowed):
+    keepalive_server.routes["/huge.xml"] = (200, {"Content-Type": RSS_TYPE}, [b"x" * 5000])
+    keepalive_server.routes["/feed.xml"] = FEED_ROUTE
+
+    with fetching.FetchSession() as session:
+        with pytest.raises(BodyTooLarge):
+            session.fetch(keepalive_server.url_for("/huge.xml"), max_bytes=1024)
+        assert session.fetch(keepalive_server.url_for("/feed.xml")).body == FEED

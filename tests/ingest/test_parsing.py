@@ -301,6 +301,58 @@ def test_relative_links_in_content_are_resolved_against_the_feed_url():
     assert 'href="https://news.example.com/world/2"' in content
 
 
+def test_relative_links_resolve_against_the_entrys_xml_base():
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        b'xml:base="https://base.example.org/section/"><title>Example</title>'
+        b"<entry><id>urn:1</id><title>One</title><updated>2023-10-26T10:00:00Z</updated>"
+        b'<link href="stories/1"/><content type="html" xml:base="https://cdn.example.net/a/">'
+        b"&lt;a href='b/c'&gt;more&lt;/a&gt;</content></entry></feed>"
+    )
+
+    entry = parse(body, content_type="application/atom+xml").entries[0]
+
+    assert entry.url == "https://base.example.org/section/stories/1"
+    assert 'href="https://cdn.example.net/a/b/c"' in entry.content
+
+
+def test_entry_links_and_permalink_guids_resolve_against_the_feed_url():
+    body = rss(
+        item(guid=None, link="/world/3"),
+        "<item><title>Two</title><guid>/world/4</guid></item>",
+    )
+
+    first, second = parse(body).entries
+
+    assert first.url == "https://news.example.com/world/3"
+    assert second.guid == second.url == "https://news.example.com/world/4"
+
+
+def test_a_guid_that_is_not_a_permalink_is_kept_as_written():
+    assert parse(rss(item(guid="story-42"))).entries[0].guid == "story-42"
+
+
+@pytest.mark.parametrize(
+    ("base", "rel"),
+    [
+        ("https://news.example.com/feed.xml", "https://news.example.com/feed.xml"),
+        ("https://news.example.com/feed.xml", "/other/"),
+        ("https://news.example.com/a/", "javascript:alert(1)"),
+        ("https://news.example.com/a/", None),
+        ("", "relative/only"),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_feedparsers_remembered_base_joins_answer_as_it_would(base, rel):
+    import feedparser.mixin
+    import feedparser.urls
+
+    remembered = feedparser.mixin.make_safe_absolute_uri
+    assert remembered.remembers_answers
+    for _ in range(2):  # the second answer comes from the memo
+        assert remembered(base, rel) == feedparser.urls.make_safe_absolute_uri(base, rel)
+
+
 def test_summary_is_stored_as_plain_text():
     body = rss(item(description="&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two &amp;amp; three&lt;/p&gt;"))
 

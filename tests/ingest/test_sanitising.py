@@ -124,6 +124,26 @@ def test_sanitise_html_drops_relative_links_that_would_point_into_this_site():
     assert 'href="/admin/' not in sanitise_html('<a href="/admin/">x</a>')
 
 
+def test_sanitise_html_resolves_relative_links_against_an_http_base():
+    cleaned = sanitise_html(
+        '<a href="../b?c=1#d">x</a><a href="//other.example/">y</a>',
+        base_url="https://news.example.com/a/feed.xml",
+    )
+
+    assert 'href="https://news.example.com/b?c=1#d"' in cleaned
+    assert 'href="https://other.example/"' in cleaned
+
+
+@pytest.mark.parametrize("base", ["javascript:alert(1)//", "/relative/base/", "not a url", ""])
+def test_sanitise_html_drops_relative_links_without_an_http_base(base):
+    cleaned = sanitise_html(
+        '<a href="/admin/">x</a><a href="https://ok.example/">y</a>', base_url=base
+    )
+
+    assert "/admin/" not in cleaned
+    assert 'href="https://ok.example/"' in cleaned
+
+
 def test_sanitise_html_removes_nul_bytes_postgresql_refuses():
     assert "\x00" not in sanitise_html("<p>a\x00b</p>")
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from ingest import storing
 from ingest.models import Article, Mention
 from ingest.parsing import ParsedEntry, parse_feed
 from ingest.storing import StoreResult, store_entries
@@ -215,6 +216,35 @@ def test_a_hundred_entries_take_a_fixed_number_of_queries(
     assert result == StoreResult(seen=100, new=45, updated=25, duplicates=5)
     assert Article.objects.filter(feed=feed).count() == 100
     assert Mention.objects.filter(article__feed=feed).count() == 50 * 2
+
+
+def test_long_entries_are_written_in_several_statements_and_all_kept(
+    feed, actors, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(storing, "BATCH_TEXT_CHARS", 5_000)
+    long_body = "<p>" + "Lavrov met Hamas in Moscow. " * 100 + "</p>"  # about 2,800 characters
+    batch = [entry(n, title=f"Lavrov met Hamas, part {n}", content=long_body) for n in range(10)]
+
+    with django_assert_max_num_queries(8 + 10):
+        result = store_entries(feed, batch, fetched_at=FETCHED_AT)
+
+    assert result == StoreResult(seen=10, new=10, updated=0, duplicates=0)
+    stored = Article.objects.filter(feed=feed)
+    assert stored.count() == 10
+    assert {article.content for article in stored} == {long_body}
+    assert Mention.objects.filter(article__feed=feed).count() == 10 * 2
+
+
+def test_a_changed_long_entry_is_updated_across_batches(feed, monkeypatch):
+    monkeypatch.setattr(storing, "BATCH_TEXT_CHARS", 5_000)
+    store_entries(feed, [entry(n, content="x" * 3000) for n in range(4)], fetched_at=FETCHED_AT)
+
+    result = store_entries(
+        feed, [entry(n, content="y" * 3000) for n in range(4)], fetched_at=FETCHED_AT
+    )
+
+    assert (result.new, result.updated) == (0, 4)
+    assert set(Article.objects.filter(feed=feed).values_list("content", flat=True)) == {"y" * 3000}
 
 
 def test_parsed_real_bytes_round_trip_into_the_database(feed):
