@@ -27,13 +27,16 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dashboard import summaries
 from dashboard.filters import (
+    GRAPH_DEFAULT_EDGES,
+    GRAPH_MAX_EDGES,
     OPTIONAL_DATE,
     ActorFilter,
     ArticleFilter,
     DyadForm,
     EventFilter,
-    WindowForm,
+    GraphForm,
     can_see_drafts,
     published_events_for,
 )
@@ -311,16 +314,29 @@ class GraphView(APIView):
     schema = ApiSchema()
 
     @extend_schema(
-        parameters=_window_parameters(),
+        parameters=[
+            *_window_parameters(),
+            OpenApiParameter(
+                "max_edges",
+                int,
+                description=(
+                    f"The busiest edges to return, 1 to {GRAPH_MAX_EDGES} (default "
+                    f"{GRAPH_DEFAULT_EDGES}); edges_total tells how many the window has."
+                ),
+            ),
+        ],
         responses={200: GraphSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def get(self, request):
-        form = WindowForm(request.query_params)
+        form = GraphForm(request.query_params)
         if not form.is_valid():
             raise form_errors(form)
         data = form.cleaned_data
         return Response(
-            analytics.relations_graph(
-                since=data["since"], until=data["until"], rollup=data["rollup"]
+            summaries.relations_graph(
+                since=data["since"],
+                until=data["until"],
+                rollup=data["rollup"],
+                max_edges=data["max_edges"],
             )
         )

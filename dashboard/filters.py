@@ -235,6 +235,24 @@ class WindowForm(forms.Form):
         return cleaned
 
 
+GRAPH_DEFAULT_EDGES = 500
+GRAPH_MAX_EDGES = 5000
+
+
+class GraphForm(WindowForm):
+    """A window, the roll-up switch and how many of the busiest edges to return."""
+
+    max_edges = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=GRAPH_MAX_EDGES,
+        help_text=f"The busiest edges to return (default {GRAPH_DEFAULT_EDGES}).",
+    )
+
+    def clean_max_edges(self) -> int:
+        return self.cleaned_data.get("max_edges") or GRAPH_DEFAULT_EDGES
+
+
 class DyadForm(WindowForm):
     """A pair of actors (by slug) and the series' bucket."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ingest.models import Article, Feed
+from relations import analytics
 from relations.models import Actor, Allegation, DyadDay, Event, Participant
 from relations.signals import data_version
 
@@ -39,13 +41,25 @@ def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any])
     except Exception:
         cached = None
     if cached is not None:
-        return cached
+        return json.loads(cached)
     value = compute()
     try:
-        cache.set(key, value, DERIVED_CACHE_SECONDS)
+        # Stored as JSON text: plain data in, plain data out, whatever the cache's serializer.
+        cache.set(key, json.dumps(value), DERIVED_CACHE_SECONDS)
     except Exception:
         logger.warning("cache unreachable: %s is not cached", name)
     return value
+
+
+def relations_graph(**options) -> dict:
+    """``relations.analytics.relations_graph(**options)``, cached until the next change to
+    events: a year of a large archive holds tens of thousands of per-day pair rows, and the
+    graph of a window is asked for again and again (the relations page, the API)."""
+    return cached_by_data_version(
+        "relations-graph",
+        sorted(options.items()),
+        lambda: analytics.relations_graph(**options),
+    )
 
 
 def allegations_by_status(events) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import wraps
 from typing import NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -31,7 +31,7 @@ from dashboard.forms import (
 from dashboard.pagination import CachedCountPaginator
 from dashboard.templatetags.dashboard_format import event_date
 from ingest.admin import create_event_url
-from ingest.models import Article, Mention
+from ingest.models import Article, Feed, Mention
 from relations import analytics
 from relations.models import (
     Actor,
@@ -79,6 +79,13 @@ def _paginate(queryset, page_form: PageForm, per_page: int):
     return paginator.page(number)
 
 
+# How str() labels the models offered in the filters' choice fields, from plain columns.
+_CHOICE_LABELS = {
+    Actor: (("name",), lambda name: name),
+    Feed: (("title", "url"), lambda title, url: title or url),
+}
+
+
 def _listed_choices(form, *names: str) -> None:
     """Give model-choice fields their options as a plain list, read in one ordinary query.
 
@@ -90,10 +97,17 @@ def _listed_choices(form, *names: str) -> None:
         field = form.fields.get(name)
         if field is None:
             continue
-        choices = [
-            (obj.pk if field.to_field_name is None else getattr(obj, field.to_field_name), str(obj))
-            for obj in field.queryset
-        ]
+        value = field.to_field_name or "pk"
+        label = _CHOICE_LABELS.get(field.queryset.model)
+        if label is not None:
+            # Plain rows: the actor list has hundreds of entries on every page that shows it.
+            columns, make_label = label
+            choices = [
+                (row[0], make_label(*row[1:]))
+                for row in field.queryset.values_list(value, *columns)
+            ]
+        else:
+            choices = [(getattr(obj, value), str(obj)) for obj in field.queryset]
         if not getattr(field.widget, "allow_multiple_selected", False):
             choices.insert(0, ("", field.empty_label or "---------"))
         field.widget.choices = choices
@@ -174,6 +188,14 @@ def _pair_url_maker(query: dict | None = None):
     return lambda a, b: f"{prefix}{a}/{b}{tail}"
 
 
+def _period_url_maker(url: str, before: dict, after: dict | None = None, joiner: str = "?"):
+    """``f"{url}?{urlencode({**before, 'period': period, **after})}#events"`` for each
+    period of a chart, with the fixed parts encoded once (a chart has a point per week)."""
+    head = f"{url}{joiner}{urlencode({**before, 'period': ''})}"
+    tail = f"&{urlencode(after)}" if after else ""
+    return lambda period: f"{head}{quote_plus(str(period))}{tail}#events"
+
+
 def _can_see_drafts(user) -> bool:
     return user.has_perm("relations.change_event")
 
@@ -197,9 +219,7 @@ def overview(request):
             series["points"],
             a_name=a.name,
             b_name=b.name,
-            period_url=lambda period, url=pair_url: (
-                f"{url}?{urlencode({'bucket': 'month', 'period': period, 'rollup': '1'})}#events"
-            ),
+            period_url=_period_url_maker(pair_url, {"bucket": "month"}, {"rollup": "1"}),
             compact=True,
         )
         cards.append(
@@ -284,7 +304,7 @@ def relations(request):
 
     pair_url = _pair_url_maker(query)
     # Only what the network draws is read: the busiest pairs among the most active actors.
-    graph = analytics.relations_graph(
+    graph = summaries.relations_graph(
         **window, max_nodes=figures.NETWORK_MAX_NODES, max_edges=figures.NETWORK_MAX_EDGES
     )
     matrix = analytics.heatmap(**window)
@@ -341,8 +361,7 @@ def pair(request, a, b):
     query = {**form.query(), "bucket": bucket}
     here = reverse("dashboard:pair", args=[a, b])
 
-    def period_url(period) -> str:
-        return f"{here}?{urlencode({**query, 'period': str(period)})}#events"
+    period_url = _period_url_maker(here, query)
 
     series = analytics.dyad_series(actor_a, actor_b, bucket=bucket, **window)
     bounds = form.period_bounds()
@@ -449,9 +468,8 @@ def actor(request, slug):
                     series["points"],
                     a_name=actor.name,
                     b_name=other.name,
-                    period_url=lambda period, url=url: (
-                        f"{url}&{urlencode({'bucket': 'month', 'period': period})}#events"
-                    ),
+                    # The pair's URL has a query already: the period's parameters follow it.
+                    period_url=_period_url_maker(url, {"bucket": "month"}, joiner="&"),
                     compact=True,
                 )
             ),

@@ -225,6 +225,9 @@ def test_bad_event_parameters_answer_400_with_a_message(client, core, query, fie
         "/api/dyads/?a=russia&b=hamas&since=2024-01-01&until=2023-01-01",
         "/api/graph/?rollup=maybe",
         "/api/graph/?since=yesterday",
+        "/api/graph/?max_edges=0",
+        "/api/graph/?max_edges=5001",
+        "/api/graph/?max_edges=many",
     ],
 )
 def test_bad_parameters_elsewhere_answer_400(client, core, url):
@@ -373,6 +376,25 @@ def test_graph_rolls_people_up_when_asked(client, core, committed):
     assert rolled["edges"][0]["net_score"] == -4.5 and rolled["edges"][0]["count"] == 1
 
 
+def test_graph_returns_the_busiest_edges_up_to_max_edges(client, core, committed):
+    russia, hamas, israel = core["russia"], core["hamas"], core["israel"]
+    with committed():
+        for n in range(2):
+            full_event(core, n=n)
+        statement = StatementFactory(status=Event.Status.PUBLISHED, speaker=israel)
+        InteractionFactory(event=statement, source=israel, target=hamas, score=-9.3)
+
+    whole = client.get("/api/graph/").json()
+    busiest = client.get("/api/graph/?max_edges=1").json()
+
+    assert len(whole["edges"]) == 2 and whole["edges_total"] == 2
+    assert busiest["edges_total"] == 2
+    assert [(e["count"], {e["source"], e["target"]}) for e in busiest["edges"]] == [
+        (4, {russia.slug, hamas.slug})
+    ]
+    assert {node["slug"] for node in busiest["nodes"]} == {"russia", "hamas"}
+
+
 def test_query_counts_do_not_grow_with_rows(
     client, core, editor, committed, django_assert_max_num_queries
 ):
@@ -423,7 +445,7 @@ def test_schema_describes_the_query_parameters(client):
     assert dyads == {"a", "b", "bucket", "since", "until", "rollup"}
     assert "400" in schema["paths"]["/api/dyads/"]["get"]["responses"]
     graph = {p["name"] for p in schema["paths"]["/api/graph/"]["get"]["parameters"]}
-    assert graph == {"since", "until", "rollup"}
+    assert graph == {"since", "until", "rollup", "max_edges"}
     # Reading needs no credentials (unless DASHBOARD_LOGIN_REQUIRED).
     assert {} in schema["paths"]["/api/events/"]["get"]["security"]
     detail = schema["paths"]["/api/events/{id}/"]["get"]["parameters"]
