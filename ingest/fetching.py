@@ -347,10 +347,14 @@ KEEPALIVE_SECONDS = 30.0
 
 
 class _GuardedTransport(httpx.HTTPTransport):
+    """Used directly, without an httpx.Client: redirects are followed by hand, no cookie may
+    pass from one feed's fetch to the next, and the client's layers cost as much as a 304."""
+
     def __init__(self, backend: _GuardedBackend) -> None:
         # HTTPTransport.__init__ only builds a connection pool, and offers no way to pass a
         # network backend; so the pool is built here instead, with the guarded backend. No
         # proxy support on purpose: a proxy would connect on our behalf and bypass the guard.
+        self.backend = backend
         self._pool = httpcore.ConnectionPool(
             ssl_context=_ssl_context(),
             max_connections=KEEPALIVE_CONNECTIONS + 2,
@@ -497,7 +501,7 @@ class FetchSession:
     """
 
     def __init__(self) -> None:
-        self._clients: dict[bool, tuple[httpx.Client, _GuardedBackend]] = {}
+        self._transports: dict[bool, _GuardedTransport] = {}
 
     def __enter__(self) -> FetchSession:
         return self
@@ -506,9 +510,9 @@ class FetchSession:
         self.close()
 
     def close(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client, _backend in clients.values():
-            client.close()
+        transports, self._transports = self._transports, {}
+        for transport in transports.values():
+            transport.close()
 
     def fetch(
         self,
@@ -524,27 +528,22 @@ class FetchSession:
         timeout = settings.INGEST_TIMEOUT if timeout is None else timeout
         max_bytes = settings.INGEST_MAX_BYTES if max_bytes is None else max_bytes
         allow_private = _allow_private() if allow_private is None else allow_private
-        client, backend = self._client(allow_private)
-        backend.deadline = _Deadline(timeout)
+        transport = self._transport(allow_private)
+        transport.backend.deadline = _Deadline(timeout)
         headers = _request_headers(etag, last_modified)
         try:
-            return _follow(client, backend, url, headers, httpx.Timeout(timeout), max_bytes)
+            return _follow(transport, url, headers, httpx.Timeout(timeout), max_bytes)
         except httpx.TimeoutException:
             raise FetchTimeout(f"timed out after {timeout:g} s (INGEST_TIMEOUT)") from None
-        except httpx.TooManyRedirects as exc:  # pragma: no cover - we follow by hand
-            raise FetchError(str(exc)) from None
         except httpx.HTTPError as exc:
             raise FetchError(_describe_http_error(exc)) from None
 
-    def _client(self, allow_private: bool) -> tuple[httpx.Client, _GuardedBackend]:
-        pair = self._clients.get(allow_private)
-        if pair is None:
+    def _transport(self, allow_private: bool) -> _GuardedTransport:
+        transport = self._transports.get(allow_private)
+        if transport is None:
             backend = _GuardedBackend(allow_private=allow_private)
-            client = httpx.Client(
-                transport=_GuardedTransport(backend), follow_redirects=False, trust_env=False
-            )
-            pair = self._clients[allow_private] = (client, backend)
-        return pair
+            transport = self._transports[allow_private] = _GuardedTransport(backend)
+        return transport
 
 
 def fetch(
@@ -587,13 +586,14 @@ def _describe_http_error(exc: httpx.HTTPError) -> str:
 
 
 def _follow(
-    client: httpx.Client,
-    backend: _GuardedBackend,
+    transport: _GuardedTransport,
     url: str,
     headers: dict[str, str],
     timeout: httpx.Timeout,
     max_bytes: int,
 ) -> FetchResult:
+    backend = transport.backend
+    extensions = {"timeout": timeout.as_dict()}
     current = url
     permanent_url = url
     still_permanent = True
@@ -603,8 +603,9 @@ def _follow(
         check_scheme_and_host(current)
         if backend.deadline.remaining() <= 0:
             raise httpx.ReadTimeout("deadline passed between redirects")
-        request = client.build_request("GET", current, headers=headers, timeout=timeout)
-        response = client.send(request, stream=True)
+        request = httpx.Request("GET", current, headers=headers, extensions=extensions)
+        response = transport.handle_request(request)
+        response.request = request
         try:
             location = response.headers.get("location")
             if response.status_code in REDIRECT_STATUSES and location:

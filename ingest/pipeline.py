@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import hashlib
 import logging
 import time
@@ -35,7 +36,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from ingest import fetching, parsing, scheduling, storing
@@ -101,25 +109,35 @@ def _claim_and_load(feed_id: int, token: str) -> Feed | None:
     answering them, and a quiet poll is little more than this. The rule is claim_feed's: an
     active, pollable feed whose claim is free, expired or already this token's."""
     now = timezone.now()
-    fields = Feed._meta.concrete_fields
-    quote = connection.ops.quote_name
-    column = {field.name: quote(field.column) for field in fields}
     statuses = list(scheduling.POLLABLE_STATUSES)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(Feed._meta.db_table)} "
-            f"SET {column['claimed_until']} = %s, {column['claimed_by']} = %s "
-            f"WHERE {column['id']} = %s AND {column['active']} "
-            f"AND {column['status']} IN ({', '.join(['%s'] * len(statuses))}) "
-            f"AND ({column['claimed_until']} IS NULL OR {column['claimed_until']} < %s "
-            f"OR {column['claimed_by']} = %s) "
-            f"RETURNING {', '.join(column[field.name] for field in fields)}",
+            _claim_sql(len(statuses)),
             [now + scheduling.claim_lease(), token, feed_id, *statuses, now, token],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    return Feed.from_db(connection.alias, [field.attname for field in fields], row)
+    return Feed.from_db(db.alias, _FEED_ATTNAMES, row)
+
+
+_FEED_ATTNAMES = [field.attname for field in Feed._meta.concrete_fields]
+
+
+@functools.cache
+def _claim_sql(status_count: int) -> str:
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    column = {field.name: quote(field.column) for field in Feed._meta.concrete_fields}
+    return (
+        f"UPDATE {quote(Feed._meta.db_table)} "
+        f"SET {column['claimed_until']} = %s, {column['claimed_by']} = %s "
+        f"WHERE {column['id']} = %s AND {column['active']} "
+        f"AND {column['status']} IN ({', '.join(['%s'] * status_count)}) "
+        f"AND ({column['claimed_until']} IS NULL OR {column['claimed_until']} < %s "
+        f"OR {column['claimed_by']} = %s) "
+        f"RETURNING {', '.join(column[field.name] for field in Feed._meta.concrete_fields)}"
+    )
 
 
 def _fetch_claimed(
@@ -322,37 +340,44 @@ def _save_with_feed_state(log: FetchLog, feed: Feed, updates: dict, token: str) 
     """Insert the log, update the feed and release the claim ``token`` holds, in one statement.
 
     One statement is atomic on its own, so a quiet poll (a 304, an unchanged body, a failure)
-    costs three round trips to the database in all (claim, read, this) instead of seven; with
+    costs two round trips to the database in all (claim and read, this) instead of seven; with
     entries it runs inside their transaction. The claim is released only if this fetch still
     holds it, as scheduling.release_claim does."""
-    quote = connection.ops.quote_name
-    feed_fields = [Feed._meta.get_field(name) for name in updates]
-    assignments = [f"{quote(field.column)} = %s" for field in feed_fields]
-    params = [field.get_db_prep_save(updates[field.name], connection) for field in feed_fields]
+    db = connections[DEFAULT_DB_ALIAS]
+    names = tuple(updates)
+    feed_fields = [Feed._meta.get_field(name) for name in names]
+    params = [field.get_db_prep_save(updates[field.name], db) for field in feed_fields]
+    params += [token, token, feed.pk]
+    params += [field.get_db_prep_save(field.pre_save(log, True), db) for field in _LOG_FIELDS]
+    with db.cursor() as cursor:
+        cursor.execute(_record_sql(names), params)
+        log.pk = cursor.fetchone()[0]
+    log._state.adding = False
+    log._state.db = db.alias
+
+
+_LOG_FIELDS = [field for field in FetchLog._meta.concrete_fields if not field.primary_key]
+
+
+@functools.lru_cache(maxsize=64)
+def _record_sql(feed_field_names: tuple[str, ...]) -> str:
+    """The statement for one set of updated feed fields (a handful of sets occur)."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    assignments = [f"{quote(Feed._meta.get_field(name).column)} = %s" for name in feed_field_names]
     claimed_until = quote(Feed._meta.get_field("claimed_until").column)
     claimed_by = quote(Feed._meta.get_field("claimed_by").column)
     assignments += [
         f"{claimed_until} = CASE WHEN {claimed_by} = %s THEN NULL ELSE {claimed_until} END",
         f"{claimed_by} = CASE WHEN {claimed_by} = %s THEN '' ELSE {claimed_by} END",
     ]
-    params += [token, token, feed.pk]
-    log_fields = [field for field in FetchLog._meta.concrete_fields if not field.primary_key]
-    params += [
-        field.get_db_prep_save(field.pre_save(log, True), connection) for field in log_fields
-    ]
-    sql = (
+    return (
         f"WITH feed_state AS (UPDATE {quote(Feed._meta.db_table)} SET {', '.join(assignments)} "
         f"WHERE {quote(Feed._meta.pk.column)} = %s) "
         f"INSERT INTO {quote(FetchLog._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in log_fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(log_fields))}) "
+        f"({', '.join(quote(field.column) for field in _LOG_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_LOG_FIELDS))}) "
         f"RETURNING {quote(FetchLog._meta.pk.column)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        log.pk = cursor.fetchone()[0]
-    log._state.adding = False
-    log._state.db = connection.alias
 
 
 def _validators(feed: Feed, verdict: _Verdict) -> dict:
