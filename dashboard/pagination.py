@@ -6,6 +6,7 @@ import hashlib
 import logging
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.utils.functional import cached_property
@@ -27,7 +28,10 @@ class CachedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        sql, params = queryset.query.sql_with_params()
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # a filter such as pk__in=[]: nothing can match
+            return 0
         newest = queryset.model._base_manager.aggregate(newest=Max("pk"))["newest"]
         digest = hashlib.sha256(repr((sql, params, newest)).encode()).hexdigest()
         key = f"count:{data_version()}:{digest}"
