@@ -211,6 +211,17 @@ def _window_sql(since: dt.date | None, until: dt.date | None, params: dict) -> s
     return "".join(f" AND {clause}" for clause in clauses)
 
 
+def _pair_rows(window: str) -> str:
+    """The DyadDay rows of the pair (a, b) both ways, as two index-only scans of the pair
+    index (an OR of the two directions would read the table's scattered rows instead)."""
+    columns = "day, source_id, score_sum, interaction_count, pair_event_count"
+    return " UNION ALL ".join(
+        f"SELECT {columns} FROM relations_dyadday WHERE rollup = %(rollup)s "
+        f"AND source_id = %({source})s AND target_id = %({target})s{window}"
+        for source, target in (("a", "b"), ("b", "a"))
+    )
+
+
 def _period_start(day: dt.date, bucket: str) -> dt.date:
     if bucket == "week":
         return day - dt.timedelta(days=day.weekday())
@@ -261,10 +272,7 @@ def dyad_series(
                    sum(interaction_count) FILTER (WHERE source_id = %(a)s) AS a_count,
                    sum(interaction_count) FILTER (WHERE source_id = %(b)s) AS b_count,
                    sum(pair_event_count) AS events
-            FROM relations_dyadday
-            WHERE rollup = %(rollup)s
-              AND ((source_id = %(a)s AND target_id = %(b)s)
-                   OR (source_id = %(b)s AND target_id = %(a)s)){window}
+            FROM ({_pair_rows(window)}) pair_rows
             GROUP BY period
         ),
         periods AS (
@@ -420,16 +428,12 @@ def net_score(
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=days - 1)
     previous_start = start - dt.timedelta(days=days)
-    sql = """
+    sql = f"""
         SELECT coalesce(sum(score_sum) FILTER (WHERE day >= %(start)s), 0),
                coalesce(sum(interaction_count) FILTER (WHERE day >= %(start)s), 0),
                coalesce(sum(score_sum) FILTER (WHERE day < %(start)s), 0),
                coalesce(sum(interaction_count) FILTER (WHERE day < %(start)s), 0)
-        FROM relations_dyadday
-        WHERE rollup = %(rollup)s
-          AND ((source_id = %(a)s AND target_id = %(b)s)
-               OR (source_id = %(b)s AND target_id = %(a)s))
-          AND day >= %(previous_start)s AND day <= %(today)s
+        FROM ({_pair_rows(" AND day >= %(previous_start)s AND day <= %(today)s")}) pair_rows
     """
     with connection.cursor() as cursor:
         cursor.execute(

@@ -428,8 +428,12 @@ class DyadDay(models.Model):
 
     class Meta:
         constraints = [
+            # Also covers a pair's series and net scores: its rows are read from the index
+            # alone, wherever on the table they lie.
             models.UniqueConstraint(
-                fields=["rollup", "source", "target", "day"], name="dyadday_unique_pair_day"
+                fields=["rollup", "source", "target", "day"],
+                include=["score_sum", "interaction_count", "pair_event_count"],
+                name="dyadday_unique_pair_day",
             ),
         ]
         indexes = [
