@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import decimal
 import html
 import json
 import math
@@ -90,11 +89,9 @@ _SCALE_RGB = [_unit_rgb(colour) for _, colour in SCORE_COLOURSCALE]
 
 
 def _rgb_255(component: float) -> int:
-    # Rounded as plotly rounds (half to even, on the shortest decimal form).
-    return int(decimal.Decimal(str(component * 255.0)).quantize(_ONE, decimal.ROUND_HALF_EVEN))
-
-
-_ONE = decimal.Decimal("1")
+    # Plotly rounds the shortest decimal form half to even; round() gives the same integer,
+    # since a float whose shortest form ends in .5 is exactly that half.
+    return round(component * 255.0)
 
 
 def score_colour(score: float | None, limit: float = SCORE_MAX) -> str:
