@@ -5,8 +5,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# pytest-xdist processes for `make test` (0: one process). Each gets its own test database.
-PYTEST_WORKERS ?= 0
+# pytest-xdist processes for the fast tests of `make test` (0: one process).
+PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: run test install install-dev lint format bench load migrate
@@ -34,10 +34,14 @@ run: install
 
 # `supervisor exec` provides the same services to the command and stops what it started.
 # Tests run with DEBUG on and a test key (tests/envdefaults.py); so does the migrations check.
+# The fast tests are spread over PYTEST_WORKERS processes (each with its own PostgreSQL and
+# Redis database); the slow ones (real workers, beat, fault injection, `make run` itself)
+# measure timing and run alone afterwards.
 test: install-dev
 	$(PY) -m relwatch.supervisor exec -- sh -c '\
 		DEBUG=true $(PY) manage.py makemigrations --check --dry-run && \
-		$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)'
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS) && \
+		$(PY) -m pytest -m slow $(PYTEST_ARGS)'
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
