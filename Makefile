@@ -51,13 +51,15 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Each benchmark prints `name: value` lines (ratios against a baseline run in the same
+# process) and works in a throwaway database of its own.
 bench: install-dev
-	$(PY) bench/matching.py
-	$(PY) bench/ingest.py
-	$(PY) bench/pages.py
+	$(PY) -m relwatch.supervisor exec -- sh -c '\
+		$(PY) bench/matching.py && $(PY) bench/ingest.py && $(PY) bench/memory.py && \
+		$(PY) bench/corpus.py && $(PY) bench/pages.py'
 
 load: install-dev
-	$(PY) bench/load.py
+	$(PY) -m relwatch.supervisor exec -- $(PY) bench/load.py
 
 migrate: install
 	$(PY) -m relwatch.supervisor exec -- $(PY) manage.py migrate
