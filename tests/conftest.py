@@ -1,6 +1,15 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
+from relations.signals import bump_data_version
+
+
+@pytest.fixture(autouse=True)
+def fresh_derived_caches():
+    """Each test sees its own data: derived answers (graph, counts) are cached in Redis under
+    the data version, which only a commit bumps, and a test's data is never committed."""
+    bump_data_version()
+
 
 @pytest.fixture
 def editor(db) -> User:

@@ -7,16 +7,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
 
-from relations.signals import bump_data_version
-
 ROLES = ("anonymous", "analyst", "editor", "admin")
-
-
-@pytest.fixture(autouse=True)
-def fresh_derived_caches():
-    """Each test sees its own data: derived answers (graph, counts) are cached in Redis under
-    the data version, which only a commit bumps, and a test's data is never committed."""
-    bump_data_version()
 
 
 @pytest.fixture
