@@ -4,7 +4,9 @@ For each page and API endpoint, on the same process and database:
 - scale_<name>: server time at full size (1,000,000 articles, 200,000 events by default)
   over the time at 1% of that;
 - overhead_<name>: server time over the time of the same SQL statements run alone;
-- queries_<name>: the query count at both sizes (they must be equal).
+- queries_<name>: the query count at both sizes (they must be equal);
+- ms_<name>: the server times behind scale_<name>, and cold_ms_<name> the first request's,
+  on emptied caches (one request, so only indicative).
 
 Usage: python bench/pages.py [--full-articles N] [--full-events N] [--runs N]
 """
@@ -36,8 +38,6 @@ def pages(today: dt.date) -> dict[str, str]:
     }
 
 
-# What each answer must hold at both sizes, so a page that got fast by showing nothing fails
-# the benchmark instead of passing it: (what, test of the decoded body).
 def _figure(body: str, figure_id: str) -> dict:
     """The plotly figure a page embeds with json_script under this id ({} when absent)."""
     match = re.search(rf'<script id="{figure_id}" type="application/json">(.*?)</script>', body)
@@ -48,6 +48,8 @@ def _points(figure: dict) -> int:
     return sum(len(trace.get("x") or ()) for trace in figure.get("data", ()))
 
 
+# What each answer must hold at both sizes, so a page that got fast by showing nothing fails
+# the benchmark instead of passing it: (what, test of the decoded body).
 CONTENT_CHECKS = {
     "overview": ("a dyad chart", lambda body: _points(_figure(body, "dyad-russia-hamas"))),
     "timeline_actor": ("listed events", lambda body: 'class="event-item"' in body),
@@ -64,13 +66,18 @@ CONTENT_CHECKS = {
 }
 
 
-def check_content(client, name: str, url: str) -> None:
+def check_content(client, name: str, url: str) -> float:
+    """Fail unless the URL answers 200 with its content; the seconds it took, on cold caches
+    (the first request after a change to the data pays for what the others read cached)."""
+    started = time.perf_counter()
     response = client.get(url)
+    elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     what, test = CONTENT_CHECKS[name]
     if not test(response.content.decode()):
         raise SystemExit(f"{url} answered 200 without {what}")
+    return elapsed
 
 
 def measure(client, url: str, runs: int) -> tuple[float, float, int]:
@@ -146,15 +153,15 @@ def main() -> None:
     small_articles = options.full_articles // 100
     small_events = options.full_events // 100
     grow_to(small_articles, small_events, actors=60, seed=1)
+    for url in urls.values():  # the process's first requests load code and templates
+        client.get(url)
     cache.clear()
-    for name, url in urls.items():
-        check_content(client, name, url)
+    small_cold = {name: check_content(client, name, url) for name, url in urls.items()}
     small = {name: measure(client, url, options.runs) for name, url in urls.items()}
 
     grow_to(options.full_articles, options.full_events, actors=140, seed=2)
     cache.clear()
-    for name, url in urls.items():
-        check_content(client, name, url)
+    full_cold = {name: check_content(client, name, url) for name, url in urls.items()}
     full = {name: measure(client, url, options.runs) for name, url in urls.items()}
 
     for name in urls:
@@ -164,6 +171,7 @@ def main() -> None:
         report(f"overhead_{name}", full_server / full_sql if full_sql else float("nan"))
         report(f"queries_{name}", f"{small_queries} -> {full_queries}")
         report(f"ms_{name}", f"{small_server * 1000:.1f} -> {full_server * 1000:.1f}")
+        report(f"cold_ms_{name}", f"{small_cold[name] * 1000:.1f} -> {full_cold[name] * 1000:.1f}")
 
 
 if __name__ == "__main__":

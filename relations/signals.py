@@ -1,4 +1,5 @@
-"""Keep the derived data (DyadDay rows, search vectors) current when the domain changes.
+"""Keep the derived data (DyadDay rows, search vectors, the data version that keys cached
+charts and counts) current when the domain changes.
 
 Handlers only note what changed; the recomputation runs once per transaction, after it
 commits (``transaction.on_commit``), so an admin save with a dozen inlines refreshes each
@@ -164,6 +165,12 @@ def note_actor_before_save(sender, instance: Actor, raw=False, **kwargs) -> None
         _pending().affiliation_actors.add(instance.pk)
 
 
+def note_actor_changed(sender, instance: Actor, raw=False, **kwargs) -> None:
+    # Cached charts show actors' names, slugs and colours: a renamed actor must show at once.
+    if not raw:
+        transaction.on_commit(bump_data_version, robust=True)
+
+
 def connect() -> None:
     uid = "relations.signals"
     for event_class in EVENT_CLASSES:
@@ -178,3 +185,5 @@ def connect() -> None:
     post_save.connect(note_affiliation_changed, sender=Affiliation, dispatch_uid=uid)
     post_delete.connect(note_affiliation_changed, sender=Affiliation, dispatch_uid=uid)
     pre_save.connect(note_actor_before_save, sender=Actor, dispatch_uid=uid)
+    post_save.connect(note_actor_changed, sender=Actor, dispatch_uid=uid)
+    post_delete.connect(note_actor_changed, sender=Actor, dispatch_uid=uid)

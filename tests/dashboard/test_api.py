@@ -395,6 +395,23 @@ def test_graph_returns_the_busiest_edges_up_to_max_edges(client, core, committed
     assert {node["slug"] for node in busiest["nodes"]} == {"russia", "hamas"}
 
 
+def test_the_cached_graph_follows_changes_to_events_and_actors(client, core, committed):
+    with committed():
+        full_event(core)
+    assert len(client.get("/api/graph/").json()["edges"]) == 1
+
+    with committed():
+        statement = StatementFactory(status=Event.Status.PUBLISHED, speaker=core["israel"])
+        InteractionFactory(event=statement, source=core["israel"], target=core["hamas"])
+    assert len(client.get("/api/graph/").json()["edges"]) == 2
+
+    with committed():
+        core["hamas"].name = "Harakat al-Muqawama al-Islamiya"
+        core["hamas"].save()
+    names = {node["slug"]: node["name"] for node in client.get("/api/graph/").json()["nodes"]}
+    assert names["hamas"] == "Harakat al-Muqawama al-Islamiya"
+
+
 def test_query_counts_do_not_grow_with_rows(
     client, core, editor, committed, django_assert_max_num_queries
 ):
