@@ -1,5 +1,6 @@
 """HTTP for feeds: one GET with a total deadline, a cap on the decompressed body, redirects
-followed by hand, and a guard that refuses non-public addresses.
+followed by hand, and a guard that refuses non-public addresses. A FetchSession lets several
+fetches share kept-alive connections (``ingest_feeds``); each fetch keeps its own deadline.
 
 The guard lives in the socket layer (a custom httpcore network backend): every connection,
 including each redirect hop, resolves the host itself, checks *all* the addresses it got, and

@@ -16,10 +16,17 @@ Outcomes (FetchLog.outcome):
 Rate limiting counts as a failure too (status ``failing``, the reason in ``last_error``), so a
 feed that is throttled for days shows up on the feed health page.
 
-Crash safety: storing the entries, the feed's new state and the FetchLog commit in one
-transaction, and the body hash is saved only with them. A worker killed anywhere before the
-commit leaves nothing behind; the task delivered again fetches the same body, finds the hash
-different, and stores the same entries once (they are unique per feed and GUID).
+Crash safety: storing the entries, the feed's new state, the FetchLog and the release of the
+claim commit in one transaction, and the body hash is saved only with them. A worker killed
+anywhere before the commit leaves nothing behind; the task delivered again fetches the same
+body, finds the hash different, and stores the same entries once (they are unique per feed and
+GUID).
+
+Cost of a poll: the claim (which returns the feed's row) is one statement, and the record
+(feed state, FetchLog, release) is another; a fetch with entries adds a transaction around the
+record and the fixed handful of statements of storing.store_entries. Inside ``ingest_feeds``
+bookkeeping commits do not wait for the disk (see ``_bookkeeping_commits``); commits that store
+articles do.
 """
 
 from __future__ import annotations
@@ -178,7 +185,7 @@ _bookkeeping_active: contextvars.ContextVar[bool] = contextvars.ContextVar(
 @contextlib.contextmanager
 def _bookkeeping_commits():
     """Commits inside do not wait for their WAL to reach the disk, except the ones that store
-    articles (``_commit_durably``).
+    articles (see _DURABLE_PREFIX).
 
     What is left is bookkeeping: a claim, its release, a 304's or a failure's log row and
     the next check time. A database crash can lose the last fraction of a second of such
@@ -206,11 +213,9 @@ def _bookkeeping_commits():
             pass  # the connection is gone; a new one starts with the default
 
 
-def _commit_durably() -> None:
-    """Inside _bookkeeping_commits: this transaction (it stores articles) waits for the disk."""
-    if _bookkeeping_active.get():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO ON")
+# Prefixed to the record's statement when the transaction stores articles: inside
+# _bookkeeping_commits this transaction waits for the disk after all, at no extra round trip.
+_DURABLE_PREFIX = "SET LOCAL synchronous_commit TO ON; "
 
 
 def _fetch_and_parse(
@@ -283,8 +288,7 @@ def _record(
     stored = None
     if verdict.parsed is not None:
         stored = storing.store_entries(feed, verdict.parsed.entries, fetched_at=started)
-    if stored and (stored.new or stored.updated or stored.duplicates):
-        _commit_durably()
+    durable = bool(stored and (stored.new or stored.updated or stored.duplicates))
     updates: dict = {"last_checked_at": started}
     outcome = verdict.outcome
     note = ""
@@ -330,13 +334,15 @@ def _record(
         entries_duplicate=stored.duplicates if stored else 0,
         error=verdict.error or note,
     )
-    _save_with_feed_state(log, feed, updates, token)
+    _save_with_feed_state(log, feed, updates, token, durable=durable)
     for name, value in updates.items():
         setattr(feed, name, value)
     return log
 
 
-def _save_with_feed_state(log: FetchLog, feed: Feed, updates: dict, token: str) -> None:
+def _save_with_feed_state(
+    log: FetchLog, feed: Feed, updates: dict, token: str, *, durable: bool = False
+) -> None:
     """Insert the log, update the feed and release the claim ``token`` holds, in one statement.
 
     One statement is atomic on its own, so a quiet poll (a 304, an unchanged body, a failure)
@@ -349,8 +355,11 @@ def _save_with_feed_state(log: FetchLog, feed: Feed, updates: dict, token: str) 
     params = [field.get_db_prep_save(updates[field.name], db) for field in feed_fields]
     params += [token, token, feed.pk]
     params += [field.get_db_prep_save(field.pre_save(log, True), db) for field in _LOG_FIELDS]
+    sql = _record_sql(names)
+    if durable and _bookkeeping_active.get():
+        sql = _DURABLE_PREFIX + sql
     with db.cursor() as cursor:
-        cursor.execute(_record_sql(names), params)
+        cursor.execute(sql, params)
         log.pk = cursor.fetchone()[0]
     log._state.adding = False
     log._state.db = db.alias

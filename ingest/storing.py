@@ -4,7 +4,9 @@ An entry is new (no article of this feed has its GUID), changed (its content has
 unchanged (skipped: nothing is written, so a re-poll of a feed whose body changed elsewhere costs
 two reads). New and changed articles go in with one upsert on (feed, guid), which also makes a
 task that runs twice after a worker died harmless. A new article whose canonical URL another feed
-already brought in is kept, marked as a duplicate of the first.
+already brought in is kept, marked as a duplicate of the first. Feeds of long articles are
+written in batches of bounded size (BATCH_TEXT_CHARS), so memory does not hold the whole feed as
+SQL at once.
 """
 
 from __future__ import annotations
@@ -75,8 +77,10 @@ def store_entries(
         unique.setdefault(entry.guid, entry)  # parse_feed already did this; callers may not
     hashes = {guid: content_hash(entry) for guid, entry in unique.items()}
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_EXISTING_SQL, [feed.pk, list(hashes)])
+    # No savepoint inside a caller's transaction (the fetch's): two round trips fewer, and an
+    # error rolls the whole fetch back anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_EXISTING_SQL, [list(hashes), feed.pk])
         existing = {
             guid: (article_id, stored_hash, date)
             for guid, article_id, stored_hash, date in cursor.fetchall()
@@ -183,8 +187,8 @@ def _first_articles_elsewhere(cursor, feed: Feed, urls: set[str]) -> dict[str, i
     """Canonical URL → the first article with it from another feed, in one query."""
     if not urls:
         return {}
-    cursor.execute(_FIRST_ELSEWHERE_SQL, [list(urls), feed.pk])
-    return dict(cursor.fetchall())
+    cursor.execute(_FIRST_ELSEWHERE_SQL, [feed.pk, list(urls)])
+    return {url: first for url, first in cursor.fetchall() if first is not None}
 
 
 # The writes are plain SQL with one array per column: this is the hot path of every fetch, and
@@ -219,16 +223,26 @@ _ARTICLE_COLUMNS = (
 )
 _ARTICLE = _table(Article)
 _MENTION = _table(Mention)
+# One probe of the (feed, guid) unique index per GUID, whatever the statistics say: on a table
+# not yet analysed, `guid = ANY(...)` is planned as a scan of every article of the feed.
 _EXISTING_SQL = (
-    f"SELECT {_column(Article, 'guid')}, {_column(Article, 'id')}, "
-    f"{_column(Article, 'content_hash')}, {_column(Article, 'published_at')} FROM {_ARTICLE} "
-    f"WHERE {_column(Article, 'feed')} = %s AND {_column(Article, 'guid')} = ANY(%s::text[])"
+    f"SELECT wanted.guid, found.{_column(Article, 'id')}, "
+    f"found.{_column(Article, 'content_hash')}, found.{_column(Article, 'published_at')} "
+    f"FROM unnest(%s::text[]) AS wanted(guid) "
+    f"CROSS JOIN LATERAL (SELECT {_column(Article, 'id')}, {_column(Article, 'content_hash')}, "
+    f"{_column(Article, 'published_at')} FROM {_ARTICLE} "
+    f"WHERE {_column(Article, 'feed')} = %s AND {_column(Article, 'guid')} = wanted.guid) AS found"
 )
+# One index probe per URL, whatever the statistics say: as `url = ANY(...)` with the conditions
+# in WHERE, a table not yet analysed (a new installation, a server without autovacuum) gets a
+# sequential scan per fetch, and the ingestion of a first large batch turns quadratic. The
+# conditions sit in the aggregate's FILTER so the index on duplicate_of is never ANDed in.
 _FIRST_ELSEWHERE_SQL = (
-    f"SELECT {_column(Article, 'url')}, min({_column(Article, 'id')}) FROM {_ARTICLE} "
-    f"WHERE {_column(Article, 'url')} = ANY(%s::text[]) "
-    f"AND {_column(Article, 'duplicate_of')} IS NULL AND {_column(Article, 'feed')} <> %s "
-    f"GROUP BY {_column(Article, 'url')}"
+    f"SELECT wanted.url, (SELECT min(article.{_column(Article, 'id')}) FILTER ("
+    f"WHERE article.{_column(Article, 'duplicate_of')} IS NULL "
+    f"AND article.{_column(Article, 'feed')} <> %s) "
+    f"FROM {_ARTICLE} AS article WHERE article.{_column(Article, 'url')} = wanted.url) "
+    f"FROM unnest(%s::text[]) AS wanted(url)"
 )
 _UPSERT_SQL = (
     f"INSERT INTO {_ARTICLE} ({', '.join(_column(Article, name) for name, _ in _ARTICLE_COLUMNS)}) "

@@ -542,9 +542,9 @@ def test_only_bookkeeping_commits_skip_the_disk_flush(httpserver, feed_at, monke
     seen = {}
     real_save = pipeline._save_with_feed_state
 
-    def save_and_note(log, feed, updates, token):
-        seen[feed.pk] = synchronous_commit()
-        real_save(log, feed, updates, token)
+    def save_and_note(log, feed, updates, token, **options):
+        real_save(log, feed, updates, token, **options)
+        seen[feed.pk] = synchronous_commit()  # what this fetch's commit will do
 
     monkeypatch.setattr(pipeline, "_save_with_feed_state", save_and_note)
 
