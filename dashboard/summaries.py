@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 DERIVED_CACHE_SECONDS = 24 * 3600
+# Bump when the shape of a cached summary changes.
+CACHE_FORMAT = 2
 
 
 def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> Any:
@@ -35,13 +37,18 @@ def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any])
     ``parts``. A cache outage costs speed, never the answer."""
     newest = Event._base_manager.aggregate(newest=Max("pk"))["newest"]
     digest = hashlib.sha256(repr((parts, newest)).encode()).hexdigest()
-    key = f"{name}:{data_version()}:{digest}"
+    # The format number changes with the shape of what is cached: a new release must not
+    # read an older release's values (the data version only changes with the data).
+    key = f"{name}:v{CACHE_FORMAT}:{data_version()}:{digest}"
     try:
         cached = cache.get(key)
     except Exception:
         cached = None
     if cached is not None:
-        return json.loads(cached)
+        try:
+            return json.loads(cached)
+        except (TypeError, ValueError):
+            logger.warning("unreadable cached %s; computing it again", name)
     value = compute()
     try:
         # Stored as JSON text: plain data in, plain data out, whatever the cache's serializer.
