@@ -110,7 +110,12 @@ def test_allegation_and_statement_fields_show_only_visible_responses(client, cor
 def test_the_fast_event_representations_match_the_declared_fields(core, show_drafts):
     from rest_framework import serializers
 
-    from dashboard.serializers import EVENT_LIST_COLUMNS, EventSerializer, event_list_data
+    from dashboard.serializers import (
+        EVENT_LIST_COLUMNS,
+        EventSerializer,
+        event_list_data,
+        event_page_data,
+    )
 
     draft_denial = StatementFactory(status=Event.Status.DRAFT, speaker=core["russia"])
     allegation = AllegationFactory(status=Event.Status.PUBLISHED, claimant=core["israel"])
@@ -118,6 +123,7 @@ def test_the_fast_event_representations_match_the_declared_fields(core, show_dra
     StatementFactory(status=Event.Status.PUBLISHED, responding_to=draft_denial)
     full_event(core)
     SourceFactory(event=allegation, published_at=None, reliability="B")
+    InteractionFactory(event=allegation, source=core["israel"], target=core["hamas"], score=-0.0)
 
     for event in Event.objects.all():
         serializer = EventSerializer(event, context={"show_drafts": show_drafts})
@@ -125,9 +131,14 @@ def test_the_fast_event_representations_match_the_declared_fields(core, show_dra
         assert serializer.to_representation(event) == json.loads(json.dumps(declared))
 
     events = Event.objects.order_by("-date", "-id")
-    rows = event_list_data(events.values_list(*EVENT_LIST_COLUMNS), show_drafts=show_drafts)
     declared = EventSerializer(events, many=True, context={"show_drafts": show_drafts}).data
-    assert rows == json.loads(json.dumps(declared))
+    declared = json.loads(json.dumps(declared))
+    rows = event_list_data(events.values_list(*EVENT_LIST_COLUMNS), show_drafts=show_drafts)
+    assert rows == declared
+    ids = list(events.values_list("id", flat=True))
+    assert event_page_data(ids, show_drafts=show_drafts) == declared
+    # The JSON text too: a score is a float there, as DRF writes it, and the keys in order.
+    assert json.dumps(event_page_data(ids, show_drafts=show_drafts)) == json.dumps(declared)
 
 
 def test_drafts_reach_editors_only(client, core, analyst, editor):
