@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import re
+import statistics
 import time
 
 from common import median_seconds, report, setup_django
@@ -81,9 +82,11 @@ def check_content(client, name: str, url: str) -> float:
 
 
 def measure(client, url: str, runs: int) -> tuple[float, float, int]:
-    """(server seconds, SQL-alone seconds, query count) for one URL, with warm caches: each
-    timed request follows an untimed one, and the SQL replayed alone is what a timed request
-    ran (a request served from a cache replays only the statements it still sent)."""
+    """(server seconds, SQL-alone seconds, query count) for one URL: medians over ``runs``
+    requests with warm caches, each followed by the same SQL replayed alone, so that both
+    sides of the ratio run under the same load on a shared machine. The statements replayed
+    are those a warm request sends (one served from a cache replays only what it still
+    asks the database)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -94,7 +97,7 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
 
-    server = median_seconds(get, runs=runs)
+    get()  # warm-up
     with CaptureQueriesContext(connection) as captured:
         get()
     statements = [query["sql"] for query in captured.captured_queries]
@@ -106,7 +109,11 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
                 if cursor.description:
                     cursor.fetchall()
 
-    return server, median_seconds(sql_alone, runs=runs), len(statements)
+    server, alone = [], []
+    for _ in range(runs):
+        server.append(median_seconds(get, runs=1, warmup=0))
+        alone.append(median_seconds(sql_alone, runs=1, warmup=0))
+    return statistics.median(server), statistics.median(alone), len(statements)
 
 
 def grow_to(articles: int, events: int, actors: int, seed: int) -> None:

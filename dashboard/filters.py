@@ -181,8 +181,7 @@ class ArticleFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # Computed per row: fine for the inbox's pages; an expression GIN index on
-        # to_tsvector('simple', title || ' ' || summary) in ingest would make it scale.
+        # The same expression as ingest's GIN index "article_search", which serves it.
         return queryset.annotate(search=SearchVector("title", "summary", config="simple")).filter(
             search=websearch_query(value)
         )
