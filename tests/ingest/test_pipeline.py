@@ -525,6 +525,82 @@ def test_ingest_feeds_runs_every_feed_and_sums_up(httpserver, feed_at):
     assert not Feed.objects.exclude(claimed_by="").exists()
 
 
+def test_ingest_feeds_claims_each_next_feed_with_the_previous_record(
+    httpserver, feed_at, django_assert_max_num_queries
+):
+    feeds = [feed_at(f"/quiet-{n}.xml") for n in range(4)]
+    for n in range(4):
+        serve(httpserver, f"/quiet-{n}.xml", status=304)
+
+    # One claim for the first feed, then one statement per feed (its record, which also
+    # claims the next one), and the commit setting around the run.
+    with django_assert_max_num_queries(1 + 4 + 2):
+        summary = pipeline.ingest_feeds([feed.id for feed in feeds])
+
+    assert (summary.feeds, summary.not_modified) == (4, 4)
+    assert FetchLog.objects.filter(outcome="not_modified").count() == 4
+    assert not Feed.objects.exclude(claimed_by="").exists()
+
+
+def test_a_next_feed_held_by_another_fetch_is_skipped_and_left_to_it(httpserver, feed_at):
+    first, held, last = feed_at("/a.xml"), feed_at("/b.xml"), feed_at("/c.xml")
+    for path in ("/a.xml", "/b.xml", "/c.xml"):
+        serve(httpserver, path, status=304)
+    assert scheduling.claim_feed(held.id, "another-worker")
+
+    summary = pipeline.ingest_feeds([first.id, held.id, last.id])
+
+    assert (summary.not_modified, summary.skipped) == (2, 1)
+    assert Feed.objects.get(pk=held.pk).claimed_by == "another-worker"
+    assert not FetchLog.objects.filter(feed=held).exists()
+
+
+def test_a_feed_listed_twice_in_a_row_is_fetched_twice(httpserver, feed_at):
+    feed = feed_at()
+    serve(httpserver, "/feed.xml", stories(2))
+
+    summary = pipeline.ingest_feeds([feed.id, feed.id])
+
+    assert (summary.feeds, summary.new, summary.not_modified) == (2, 2, 1)
+    assert FetchLog.objects.filter(feed=feed).count() == 2
+    assert Feed.objects.get(pk=feed.pk).claimed_by == ""
+
+
+def test_the_next_feed_is_fetched_after_a_storage_failure(httpserver, feed_at, monkeypatch):
+    broken, after = feed_at("/broken.xml"), feed_at("/after.xml")
+    serve(httpserver, "/broken.xml", stories(2))
+    serve(httpserver, "/after.xml", stories(1).replace(b"urn:story", b"urn:after"))
+    real_store = storing.store_entries
+
+    def fail_for_the_first(feed, entries, **kwargs):
+        if feed.pk == broken.pk:
+            raise RuntimeError("disk full")
+        return real_store(feed, entries, **kwargs)
+
+    monkeypatch.setattr(storing, "store_entries", fail_for_the_first)
+
+    summary = pipeline.ingest_feeds([broken.id, after.id])
+
+    assert (summary.failed, summary.new) == (1, 1)
+    assert Article.objects.filter(feed=after).count() == 1
+    assert not Feed.objects.exclude(claimed_by="").exists()
+
+
+def test_a_run_stopped_between_feeds_gives_back_the_claim_it_took_ahead(httpserver, feed_at):
+    first, second = feed_at("/a.xml"), feed_at("/b.xml")
+    serve(httpserver, "/a.xml", status=304)
+    serve(httpserver, "/b.xml", status=304)
+
+    def stop(log):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest_feeds([first.id, second.id], progress=stop)
+
+    assert not FetchLog.objects.filter(feed=second).exists()
+    assert Feed.objects.get(pk=second.pk).claimed_by == ""
+
+
 def synchronous_commit() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
@@ -543,8 +619,9 @@ def test_only_bookkeeping_commits_skip_the_disk_flush(httpserver, feed_at, monke
     real_save = pipeline._save_with_feed_state
 
     def save_and_note(log, feed, updates, token, **options):
-        real_save(log, feed, updates, token, **options)
+        next_feed = real_save(log, feed, updates, token, **options)
         seen[feed.pk] = synchronous_commit()  # what this fetch's commit will do
+        return next_feed
 
     monkeypatch.setattr(pipeline, "_save_with_feed_state", save_and_note)
 
