@@ -75,12 +75,14 @@ def allegations_by_status(events) -> list[dict[str, Any]]:
 
     Counting them reads every allegation of the archive, so the counts are cached until
     the next change to events."""
+    # Grouped straight from the events (one join to their allegation rows), not from
+    # allegations filtered by a subquery of events: a seventh of the time over 50,000.
     allegations = (
-        Allegation.objects.filter(pk__in=events.filter(kind=Event.Kind.ALLEGATION).values("pk"))
-        .values_list("evidence_status")
-        .annotate(n=Count("pk"))
-        .values_list("evidence_status", "n")
+        events.filter(kind=Event.Kind.ALLEGATION)
         .order_by()
+        .values_list("allegation__evidence_status")
+        .annotate(n=Count("pk"))
+        .values_list("allegation__evidence_status", "n")
     )
     counts = cached_by_data_version(
         "allegations-by-status",
