@@ -317,7 +317,7 @@ class GraphView(APIView):
             *_window_parameters(),
             OpenApiParameter(
                 "max_edges",
-                int,
+                {"type": "integer", "minimum": 1, "maximum": GRAPH_MAX_EDGES},
                 description=(
                     f"The busiest edges to return, 1 to {GRAPH_MAX_EDGES} (default "
                     f"{GRAPH_DEFAULT_EDGES}); edges_total tells how many the window has."
