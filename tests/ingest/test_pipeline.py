@@ -601,6 +601,22 @@ def test_a_run_stopped_between_feeds_gives_back_the_claim_it_took_ahead(httpserv
     assert Feed.objects.get(pk=second.pk).claimed_by == ""
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_poll_statements_are_prepared_again_on_a_new_connection(httpserver, feed_at):
+    feed = feed_at()
+    serve(httpserver, "/feed.xml", status=304)
+
+    pipeline.ingest_feeds([feed.id])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'ingest_%'")
+        assert cursor.fetchone()[0] >= 2  # the claim and the record
+    connection.close()  # a new connection knows none of them
+
+    pipeline.ingest_feeds([feed.id])
+
+    assert FetchLog.objects.filter(feed=feed, outcome="not_modified").count() == 2
+
+
 def synchronous_commit() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
