@@ -6,8 +6,13 @@ ETags. In one process, on the same bytes and the same server:
   bare `feedparser.parse` of the same bytes;
 - pipeline_vs_reader: the same, over `reader`'s update of the same feeds from the same
   server, its own storage included;
-- repoll_vs_http_get: a second poll of the unchanged feeds over a bare HTTP GET of each.
-Medians of several runs.
+- repoll_vs_http_get: a second poll of the unchanged feeds (all 304s) over a bare HTTP GET of
+  each.
+Measures run in interleaved rounds (one of each per round, so drifting load on a shared machine
+hits all of them alike); medians of the rounds after a warm-up. Both the pipeline and the reader
+fetch one feed after another. Between rounds, untimed, the article tables are emptied and the
+feeds' validators and hashes forgotten, so every first poll does the full work; the benchmark
+stops if a first poll stores less than everything or a repoll gets anything but 304s.
 
 Usage: python bench/ingest.py [--feeds N] [--entries N] [--runs N]
 """
