@@ -210,18 +210,7 @@ class EventSerializer(serializers.ModelSerializer):
                 for interaction in interactions
             ],
             "net_score": self.get_net_score(event),
-            "sources": [
-                {
-                    "url": source.url,
-                    "outlet": source.outlet,
-                    "title": source.title,
-                    "published_at": _datetime(source.published_at),
-                    "quote": source.quote,
-                    "language": source.language,
-                    "reliability": source.reliability,
-                }
-                for source in sources
-            ],
+            "sources": [source_json(source) for source in sources],
             "independent_outlets": independent_outlets(sources),
             "meeting": self._meeting(event),
             "statement": self._statement(event),
@@ -548,18 +537,7 @@ def _event_row_data(row, *, url, participants, interactions, sources, responses,
         "participants": participants,
         "interactions": interactions,
         "net_score": round(sum(item["score"] for item in interactions), 3),
-        "sources": [
-            {
-                "url": source.url,
-                "outlet": source.outlet,
-                "title": source.title,
-                "published_at": _datetime(source.published_at),
-                "quote": source.quote,
-                "language": source.language,
-                "reliability": source.reliability,
-            }
-            for source in sources
-        ],
+        "sources": [source_json(source) for source in sources],
         "independent_outlets": independent_outlets(sources),
         "meeting": meeting,
         "statement": statement,
@@ -686,3 +664,16 @@ def event_page_data(event_ids: list[int], *, show_drafts: bool) -> list[dict]:
             [_Outlet(source["url"], source["outlet"]) for source in event["sources"]]
         )
     return events
+
+
+def source_json(source) -> dict:
+    """One source as the events API writes it (both writers share it)."""
+    return {
+        "url": source.url,
+        "outlet": source.outlet,
+        "title": source.title,
+        "published_at": _datetime(source.published_at),
+        "quote": source.quote,
+        "language": source.language,
+        "reliability": source.reliability,
+    }
