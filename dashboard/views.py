@@ -230,7 +230,7 @@ def overview(request):
                 "last_30": analytics.net_score(a, b, days=30, today=today, rollup=True),
                 "last_90": analytics.net_score(a, b, days=90, today=today, rollup=True),
                 "figure_id": f"dyad-{a.slug}-{b.slug}",
-                "figure": figures.figure_data(figure),
+                "figure": figures.figure_json(figure),
                 "has_series": bool(series["points"]),
                 "all_time": {
                     "net": series["totals"]["a_to_b"] + series["totals"]["b_to_a"],
@@ -283,7 +283,7 @@ def timeline(request):
     )
     context.update(
         page=page,
-        figure=figures.figure_data(figure),
+        figure=figures.figure_json(figure),
         chart_limit=TIMELINE_CHART_LIMIT,
         lanes=lanes,
     )
@@ -310,10 +310,10 @@ def relations(request):
     matrix = analytics.heatmap(**window)
     context.update(
         graph=graph,
-        network=figures.figure_data(
+        network=figures.figure_json(
             figures.network_figure(graph, actor_url=_actor_url_maker(), pair_url=pair_url)
         ),
-        heatmap=figures.figure_data(figures.heatmap_figure(matrix, pair_url=pair_url)),
+        heatmap=figures.figure_json(figures.heatmap_figure(matrix, pair_url=pair_url)),
         top_edges=_named_edges(graph)[:15],
         network_max_nodes=figures.NETWORK_MAX_NODES,
         network_max_edges=figures.NETWORK_MAX_EDGES,
@@ -397,7 +397,7 @@ def pair(request, a, b):
         timeline_query.append(("until", listed_until.isoformat()))
     context.update(
         series=series,
-        figure=figures.figure_data(
+        figure=figures.figure_json(
             figures.dyad_figure(
                 series["points"],
                 a_name=actor_a.name,
@@ -463,7 +463,7 @@ def actor(request, slug):
             has_series=bool(series["points"]),
             url=url,
             figure_id=f"relation-{other.slug}",
-            figure=figures.figure_data(
+            figure=figures.figure_json(
                 figures.dyad_figure(
                     series["points"],
                     a_name=actor.name,
@@ -546,7 +546,7 @@ def event(request, pk):
             "specific": specific,
             "participants": event.participants.select_related("actor"),
             "interactions": interactions,
-            "interactions_figure": figures.figure_data(
+            "interactions_figure": figures.figure_json(
                 figures.interactions_figure(
                     interactions, pair_url=lambda a, b: _pair_url(a, b, {"rollup": "0"})
                 )
@@ -628,7 +628,7 @@ def feeds(request):
         "dashboard/feeds.html",
         {
             "feeds": summaries.feeds_with_counts(per_day),
-            "figure": figures.figure_data(figure),
+            "figure": figures.figure_json(figure),
             "has_articles": bool(per_day["rows"]),
             "health": summaries.ingestion_health(),
         },

@@ -3,9 +3,7 @@
 import datetime as dt
 from urllib.parse import urlsplit
 
-from django import forms, template
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django import template
 
 register = template.Library()
 
@@ -85,37 +83,3 @@ def external_url(url: str | None) -> str:
     """The URL when it is http(s), else empty: a stored link never runs script when clicked."""
     value = (url or "").strip()
     return value if urlsplit(value).scheme.lower() in ("http", "https") else ""
-
-
-@register.filter
-def field_html(bound):
-    """A form field's HTML. Selects are written directly: Django renders every option through
-    a template, which for a select of a few hundred actors costs more than the page's
-    queries. Other widgets render as usual."""
-    widget = bound.field.widget
-    choices = list(widget.choices) if isinstance(widget, forms.Select) else []
-    if not choices or any(isinstance(label, list | tuple) for _, label in choices):
-        return bound.as_widget()  # not a select, or one with option groups
-    multiple = widget.allow_multiple_selected
-    value = bound.value()
-    values = value if multiple and isinstance(value, list | tuple) else [value]
-    chosen = {"" if item is None else str(item) for item in values}
-    attrs = {**widget.attrs, "name": bound.html_name}
-    if bound.auto_id:
-        attrs["id"] = bound.auto_id
-    if bound.errors:
-        attrs["aria-invalid"] = "true"
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (option, " selected" if str(option) in chosen else "", label)
-            for option, label in choices
-        ),
-    )
-    return format_html(
-        "<select{}{}>{}</select>",
-        flatatt(attrs),
-        " multiple" if multiple else "",
-        options,
-    )

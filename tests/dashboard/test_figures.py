@@ -14,7 +14,7 @@ def _data(fig) -> dict:
     # The builders skip plotly's validation for speed; here every figure goes through it, so
     # a misspelt or unknown property fails a test instead of being ignored by the browser.
     go.Figure(fig)
-    return figures.figure_data(fig)
+    return json.loads(figures.figure_json(fig))
 
 
 def _event(pk, title, date, *, kind="meeting", precision="day", score=None):

@@ -8,10 +8,10 @@ from django.http import QueryDict
 from dashboard.templatetags.dashboard_format import (
     date_with_precision,
     external_url,
-    field_html,
     signed_score,
     trend_label,
 )
+from dashboard.templatetags.dashboard_rows import field_html
 
 DAY = dt.date(2023, 10, 26)
 
