@@ -349,12 +349,15 @@ def test_the_atom_feed_carries_stored_markup_as_text(client, marked, query):
     assert "actor_name" in (feed.findtext(f"{ATOM}title") or "") or not query
 
 
+TEXT_SUFFIXES = (".html", ".jinja", ".py", ".txt", ".xml")
+
+
 def test_no_template_or_app_marks_a_string_safe():
     """Autoescaping is the only defence the templates need; nothing opts out of it."""
     found = []
     for folder in ("templates", "dashboard", "ingest", "relations", "relwatch"):
         for path in sorted((ROOT / folder).rglob("*")):
-            if path.suffix not in (".html", ".jinja", ".py", ".txt", ".xml") or "migrations" in path.parts:
+            if path.suffix not in TEXT_SUFFIXES or "migrations" in path.parts:
                 continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 if SAFE_MARKING.search(line):
