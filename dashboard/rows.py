@@ -19,6 +19,7 @@ from functools import cache
 
 import jinja2
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
@@ -53,6 +54,7 @@ def environment() -> jinja2.Environment:
         score_class=score_class,
         signed_score=signed_score,
         truncatewords=_truncatewords,
+        floatformat=floatformat,
         localtime=timezone.localtime,
         dateformat=dateformat.format,
     )
