@@ -81,3 +81,13 @@ def report(name: str, value: float | int | str) -> None:
         print(f"{name}: {value:.3f}", flush=True)
     else:
         print(f"{name}: {value}", flush=True)
+
+
+def vacuum_analyze(*tables: str) -> None:
+    """VACUUM ANALYZE the tables (all when none are named), as autovacuum would on a live
+    database soon after a bulk load: COPY leaves the visibility map unset, so every
+    index-only scan would read the table too, and the planner would plan on empty statistics."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}" if tables else "VACUUM ANALYZE")

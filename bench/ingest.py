@@ -25,7 +25,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from common import interleaved_medians, report, setup_django
+from common import interleaved_medians, report, setup_django, vacuum_analyze
 from feedserver import FeedServer, build_feed
 
 
@@ -80,8 +80,7 @@ def main() -> None:
         # Untimed: every poll rewrites each feed's row twice (claim, record). A server with
         # autovacuum off (test servers often are) would otherwise make each run slower than
         # the last with dead rows that autovacuum clears in production.
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {Feed._meta.db_table}")
+        vacuum_analyze(Feed._meta.db_table)
 
     def pipeline_first_poll():
         summary = ingest_feeds(feed_ids)

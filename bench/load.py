@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from common import ROOT, report, setup_django
+from common import ROOT, report, setup_django, vacuum_analyze
 from feedserver import FeedServer, build_feed
 
 LOAD_REDIS_DB = 14
@@ -92,6 +92,7 @@ def main() -> None:
     call_command(
         "generate_synthetic", events=options.events, articles=options.articles, verbosity=0
     )
+    vacuum_analyze()
     event_ids = list(
         Event.objects.filter(status="published").order_by("?").values_list("id", flat=True)[:200]
     )

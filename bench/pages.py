@@ -20,7 +20,7 @@ import re
 import statistics
 import time
 
-from common import median_seconds, report, setup_django
+from common import median_seconds, report, setup_django, vacuum_analyze
 
 
 def pages(today: dt.date) -> dict[str, str]:
@@ -118,7 +118,6 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
 
 def grow_to(articles: int, events: int, actors: int, seed: int) -> None:
     from django.core.management import call_command
-    from django.db import connection
 
     from ingest.models import Article
     from relations.models import Event
@@ -134,10 +133,7 @@ def grow_to(articles: int, events: int, actors: int, seed: int) -> None:
         seed=seed,
         verbosity=0,
     )
-    # COPY leaves the visibility map unset, which autovacuum would set on a live database
-    # soon after: without it every index-only scan reads the table too.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    vacuum_analyze()
     report(f"generate_{articles}_articles_seconds", time.perf_counter() - started)
 
 
