@@ -25,6 +25,7 @@ from relations.analytics import rebuild_dyad_days
 from relations.categories import DEFAULT_INTENSITY, Category
 from relations.models import (
     Actor,
+    Affiliation,
     Allegation,
     Event,
     Interaction,
@@ -159,8 +160,13 @@ def generate(
         _events(gen, events, actor_ids, cumulative, counts, tick)
         feed_ids = _feeds(feeds)
         _articles(gen, articles, actor_ids, cumulative, feed_ids, counts, tick)
-        for model in (Actor, Event, Participant, Interaction, Source, Article, Mention):
+        loaded = (Actor, Event, Participant, Interaction, Source, Article, Mention)
+        for model in loaded:
             _reset_sequence(model)
+        # Fresh statistics before the derived data is computed from them: planned on a
+        # freshly created database's empty statistics, the per-day rebuild of 20,000 events
+        # took minutes instead of seconds.
+        _analyze(*loaded, Affiliation)
         # COPY sends no signals: bring the derived data (search vectors, per-day dyad
         # scores, cached page counts) up to date in one pass each.
         if events:
@@ -170,6 +176,12 @@ def generate(
             rebuild_dyad_days()
     bump_data_version()
     return counts
+
+
+def _analyze(*models) -> None:
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _accumulate(weights: list[float]) -> Iterator[float]:
