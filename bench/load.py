@@ -23,22 +23,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from common import ROOT, report, setup_django, vacuum_analyze
 from feedserver import FeedServer, build_feed
-
-LOAD_REDIS_DB = 14
-
-
-def redis_database(url: str, number: int) -> str:
-    """The Redis URL with database ``number`` (a path for redis://, ?db= for unix://)."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
-        # Written out: urlunsplit would drop the empty host, leaving 'unix:/path'.
-        return f"unix://{parts.path}?{urlencode([*query, ('db', str(number))])}"
-    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def free_port() -> int:
@@ -71,11 +58,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     options = parser.parse_args()
 
-    # A Redis database of its own: the load test's worker must not take the tasks of a running
-    # instance (nor that instance's worker the load test's), and the pages' cache starts empty.
-    if "REDIS_URL" not in os.environ:
-        raise SystemExit("REDIS_URL is not set (make load sets it)")
-    os.environ["REDIS_URL"] = redis_database(os.environ["REDIS_URL"], LOAD_REDIS_DB)
+    # setup_django gives the load test a Redis database of its own: its worker must not take
+    # the tasks of a running instance, nor that instance's worker the load test's.
     setup_django("load")
     from django.conf import settings
     from django.core.cache import cache

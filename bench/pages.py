@@ -3,10 +3,14 @@
 For each page and API endpoint, on the same process and database:
 - scale_<name>: server time at full size (1,000,000 articles, 200,000 events by default)
   over the time at 1% of that;
-- overhead_<name>: server time over the time of the same SQL statements run alone;
-- queries_<name>: the query count at both sizes (they must be equal);
-- ms_<name>: the server times behind scale_<name>, and cold_ms_<name> the first request's,
-  on emptied caches (one request, so only indicative).
+- overhead_<name>: server time over the time of the page's SQL run alone, the statements a
+  request sends with empty caches (those that compute the page);
+- overhead_cold_<name>: the same with the server's caches emptied before each request (as
+  after every change to the data): the pure cost of the framework over that SQL;
+- overhead_warm_sql_<name>: server time over what a request with warm caches still sends to
+  PostgreSQL (for a page served from the cache, little more than one version lookup);
+- queries_<name>, cold_queries_<name>: the query counts at both sizes (they must be equal);
+- ms_<name>, cold_ms_<name>, sql_ms_<name>: the times behind the ratios.
 
 Usage: python bench/pages.py [--full-articles N] [--full-events N] [--runs N]
 """
@@ -19,6 +23,7 @@ import json
 import re
 import statistics
 import time
+from typing import NamedTuple
 
 from common import median_seconds, report, setup_django, vacuum_analyze
 
@@ -67,26 +72,34 @@ CONTENT_CHECKS = {
 }
 
 
-def check_content(client, name: str, url: str) -> float:
-    """Fail unless the URL answers 200 with its content; the seconds it took, on cold caches
-    (the first request after a change to the data pays for what the others read cached)."""
-    started = time.perf_counter()
+def check_content(client, name: str, url: str) -> None:
+    """Fail unless the URL answers 200 with its content."""
     response = client.get(url)
-    elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     what, test = CONTENT_CHECKS[name]
     if not test(response.content.decode()):
         raise SystemExit(f"{url} answered 200 without {what}")
-    return elapsed
 
 
-def measure(client, url: str, runs: int) -> tuple[float, float, int]:
-    """(server seconds, SQL-alone seconds, query count) for one URL: medians over ``runs``
-    requests with warm caches, each followed by the same SQL replayed alone, so that both
-    sides of the ratio run under the same load on a shared machine. The statements replayed
-    are those a warm request sends (one served from a cache replays only what it still
-    asks the database)."""
+class Timing(NamedTuple):
+    """One URL's medians, in seconds: server time warm and on emptied caches, and the SQL of
+    each replayed alone; the query counts of a warm and a cold request."""
+
+    warm: float
+    cold: float
+    warm_sql: float
+    cold_sql: float
+    warm_queries: int
+    cold_queries: int
+
+
+def measure(client, url: str, runs: int) -> Timing:
+    """Time ``url`` warm (caches filled by the request before) and cold (the cache emptied
+    first, as after a change to the data), each request followed by the statements it sent
+    replayed alone, so that both sides of a ratio run under the same load on a shared
+    machine. The medians of ``runs`` rounds."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -97,23 +110,38 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
 
-    get()  # warm-up
-    with CaptureQueriesContext(connection) as captured:
-        get()
-    statements = [query["sql"] for query in captured.captured_queries]
+    def statements(before=None) -> list[str]:
+        if before is not None:
+            before()
+        with CaptureQueriesContext(connection) as captured:
+            get()
+        return [query["sql"] for query in captured.captured_queries]
 
-    def sql_alone():
+    def replay(sqls: list[str]) -> None:
         with connection.cursor() as cursor:
-            for sql in statements:
+            for sql in sqls:
                 cursor.execute(sql)
                 if cursor.description:
                     cursor.fetchall()
 
-    server, alone = [], []
+    get()  # warm-up
+    warm_statements = statements()
+    cold_statements = statements(before=cache.clear)
+    samples: dict[str, list[float]] = {key: [] for key in ("warm", "cold", "wsql", "csql")}
     for _ in range(runs):
-        server.append(median_seconds(get, runs=1, warmup=0))
-        alone.append(median_seconds(sql_alone, runs=1, warmup=0))
-    return statistics.median(server), statistics.median(alone), len(statements)
+        samples["warm"].append(median_seconds(get, runs=1, warmup=0))
+        samples["wsql"].append(median_seconds(lambda: replay(warm_statements), runs=1, warmup=0))
+        samples["cold"].append(median_seconds(get, runs=1, warmup=0, before=cache.clear))
+        samples["csql"].append(median_seconds(lambda: replay(cold_statements), runs=1, warmup=0))
+    medians = {key: statistics.median(values) for key, values in samples.items()}
+    return Timing(
+        medians["warm"],
+        medians["cold"],
+        medians["wsql"],
+        medians["csql"],
+        len(warm_statements),
+        len(cold_statements),
+    )
 
 
 def grow_to(articles: int, events: int, actors: int, seed: int) -> None:
@@ -156,25 +184,32 @@ def main() -> None:
     small_articles = options.full_articles // 100
     small_events = options.full_events // 100
     grow_to(small_articles, small_events, actors=60, seed=1)
-    for url in urls.values():  # the process's first requests load code and templates
-        client.get(url)
-    cache.clear()
-    small_cold = {name: check_content(client, name, url) for name, url in urls.items()}
+    for name, url in urls.items():  # the first requests load code and templates
+        check_content(client, name, url)
     small = {name: measure(client, url, options.runs) for name, url in urls.items()}
 
     grow_to(options.full_articles, options.full_events, actors=140, seed=2)
     cache.clear()
-    full_cold = {name: check_content(client, name, url) for name, url in urls.items()}
+    for name, url in urls.items():
+        check_content(client, name, url)
     full = {name: measure(client, url, options.runs) for name, url in urls.items()}
 
     for name in urls:
-        small_server, _, small_queries = small[name]
-        full_server, full_sql, full_queries = full[name]
-        report(f"scale_{name}", full_server / small_server)
-        report(f"overhead_{name}", full_server / full_sql if full_sql else float("nan"))
-        report(f"queries_{name}", f"{small_queries} -> {full_queries}")
-        report(f"ms_{name}", f"{small_server * 1000:.1f} -> {full_server * 1000:.1f}")
-        report(f"cold_ms_{name}", f"{small_cold[name] * 1000:.1f} -> {full_cold[name] * 1000:.1f}")
+        at_small, at_full = small[name], full[name]
+        report(f"scale_{name}", at_full.warm / at_small.warm)
+        # The page's SQL: what a request sends with empty caches, the statements that compute
+        # the page (a BI tool over the same database would run them for every view).
+        report(f"overhead_{name}", at_full.warm / at_full.cold_sql)
+        report(f"overhead_cold_{name}", at_full.cold / at_full.cold_sql)
+        report(f"overhead_warm_sql_{name}", at_full.warm / at_full.warm_sql)
+        report(f"queries_{name}", f"{at_small.warm_queries} -> {at_full.warm_queries}")
+        report(f"cold_queries_{name}", f"{at_small.cold_queries} -> {at_full.cold_queries}")
+        report(f"ms_{name}", f"{at_small.warm * 1000:.1f} -> {at_full.warm * 1000:.1f}")
+        report(f"cold_ms_{name}", f"{at_small.cold * 1000:.1f} -> {at_full.cold * 1000:.1f}")
+        report(
+            f"sql_ms_{name}",
+            f"cold {at_full.cold_sql * 1000:.1f}, warm {at_full.warm_sql * 1000:.1f}",
+        )
 
 
 if __name__ == "__main__":

@@ -51,7 +51,6 @@ from dashboard.serializers import (
     event_page_data,
 )
 from ingest.models import Article, Feed
-from relations import analytics
 from relations.models import Actor, Affiliation, Event, Interaction, Participant, Source
 
 logger = logging.getLogger(__name__)
@@ -295,7 +294,7 @@ class DyadView(APIView):
             raise form_errors(form)
         data = form.cleaned_data
         return Response(
-            analytics.dyad_series(
+            summaries.dyad_series(
                 data["a"],
                 data["b"],
                 bucket=data["bucket"],

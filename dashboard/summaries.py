@@ -69,6 +69,37 @@ def relations_graph(**options) -> dict:
     )
 
 
+def dyad_series(a: Actor, b: Actor, **options) -> dict:
+    """``relations.analytics.dyad_series(a, b, **options)``, cached until the next change to
+    events: the overview draws three pairs on every visit, and a pair's page and the API ask
+    for the same series again and again."""
+    return cached_by_data_version(
+        "dyad-series",
+        (a.pk, b.pk, sorted(options.items())),
+        lambda: analytics.dyad_series(a, b, **options),
+    )
+
+
+def heatmap(*, since: dt.date | None, until: dt.date | None, rollup: bool) -> dict:
+    """``relations.analytics.heatmap`` of the most active actors in a window, cached until
+    the next change to events."""
+    return cached_by_data_version(
+        "heatmap",
+        (since, until, rollup),
+        lambda: analytics.heatmap(since=since, until=until, rollup=rollup),
+    )
+
+
+def net_score(a: Actor, b: Actor, **options) -> dict:
+    """``relations.analytics.net_score(a, b, **options)``, cached until the next change to
+    events (``today`` is part of the key, so a new day computes it afresh)."""
+    return cached_by_data_version(
+        "net-score",
+        (a.pk, b.pk, sorted((key, str(value)) for key, value in options.items())),
+        lambda: analytics.net_score(a, b, **options),
+    )
+
+
 def allegations_by_status(events) -> list[dict[str, Any]]:
     """Every evidence status, in the model's order, with how many of ``events`` are
     allegations in it (zero included, so the list reads the same every day).

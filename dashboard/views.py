@@ -213,7 +213,7 @@ def overview(request):
         if a is None or b is None:
             cards.append({"a_slug": a_slug, "b_slug": b_slug, "missing": True})
             continue
-        series = analytics.dyad_series(a, b, bucket="month", rollup=True)
+        series = summaries.dyad_series(a, b, bucket="month", rollup=True)
         pair_url = reverse("dashboard:pair", args=[a.slug, b.slug])
         figure = figures.dyad_figure(
             series["points"],
@@ -227,8 +227,8 @@ def overview(request):
                 "a": a,
                 "b": b,
                 "url": pair_url,
-                "last_30": analytics.net_score(a, b, days=30, today=today, rollup=True),
-                "last_90": analytics.net_score(a, b, days=90, today=today, rollup=True),
+                "last_30": summaries.net_score(a, b, days=30, today=today, rollup=True),
+                "last_90": summaries.net_score(a, b, days=90, today=today, rollup=True),
                 "figure_id": f"dyad-{a.slug}-{b.slug}",
                 "figure": figures.figure_json(figure),
                 "has_series": bool(series["points"]),
@@ -269,18 +269,30 @@ def timeline(request):
     if page is None:
         return render(request, "dashboard/timeline.html", context, status=400)
     lanes = chart_form.cleaned_data["lanes"]
-    charted = [
-        ChartedEvent(*row)
-        for row in _with_scores(events).values_list(*ChartedEvent._fields)[:TIMELINE_CHART_LIMIT]
-    ]
-    events_prefix = _events_prefix()
-    figure = figures.timeline_figure(
-        charted,
-        lanes=lanes,
-        event_url=lambda event: f"{events_prefix}{event.pk}/",
-        date_label=event_date,
-        actor_names=summaries.actor_names(charted) if lanes == "actor" else None,
+
+    def draw_chart():
+        charted = [
+            ChartedEvent(*row)
+            for row in _with_scores(events).values_list(*ChartedEvent._fields)[
+                :TIMELINE_CHART_LIMIT
+            ]
+        ]
+        events_prefix = _events_prefix()
+        return figures.timeline_figure(
+            charted,
+            lanes=lanes,
+            event_url=lambda event: f"{events_prefix}{event.pk}/",
+            date_label=event_date,
+            actor_names=summaries.actor_names(charted) if lanes == "actor" else None,
+        )
+
+    # The chart depends on the filters (not the page of the list) and on whether the reader
+    # sees drafts; cached until the next change to events.
+    chart_key = (
+        sorted((name, request.GET.getlist(name)) for name in request.GET if name != "page"),
+        _can_see_drafts(request.user),
     )
+    figure = summaries.cached_by_data_version("timeline-chart", chart_key, draw_chart)
     context.update(
         page=page,
         figure=figures.figure_json(figure),
@@ -307,7 +319,7 @@ def relations(request):
     graph = summaries.relations_graph(
         **window, max_nodes=figures.NETWORK_MAX_NODES, max_edges=figures.NETWORK_MAX_EDGES
     )
-    matrix = analytics.heatmap(**window)
+    matrix = summaries.heatmap(**window)
     context.update(
         graph=graph,
         network=figures.figure_json(
@@ -363,7 +375,7 @@ def pair(request, a, b):
 
     period_url = _period_url_maker(here, query)
 
-    series = analytics.dyad_series(actor_a, actor_b, bucket=bucket, **window)
+    series = summaries.dyad_series(actor_a, actor_b, bucket=bucket, **window)
     bounds = form.period_bounds()
     latest_only = False
     if bounds:
@@ -458,7 +470,7 @@ def actor(request, slug):
     for row in relations:
         other = row["actor"]
         url = _pair_url(actor.slug, other.slug, {"rollup": "1" if rollup else "0"})
-        series = analytics.dyad_series(actor, other, bucket="month", rollup=rollup)
+        series = summaries.dyad_series(actor, other, bucket="month", rollup=rollup)
         row.update(
             has_series=bool(series["points"]),
             url=url,
