@@ -249,6 +249,20 @@ def test_settings_given_by_the_operator_win_over_the_loopback_defaults(tmp_path,
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web_server(capsys):
+    children = {child.name: child for child in supervisor.child_commands("127.0.0.1", 8000, 3)}
+    assert children["worker"].niceness == supervisor.WORKER_NICENESS > 0
+    assert children["web"].niceness == 0 and children["beat"].niceness == 0
+
+    probe = supervisor.Child(
+        "probe", [sys.executable, "-c", "import os; print(os.nice(0))"], niceness=10
+    )
+    probe.start(dict(os.environ))
+    assert probe.process.wait(30) == 0
+    probe.reader.join(10)
+    assert f"probe    | {os.nice(0) + 10}" in capsys.readouterr().out
+
+
 def test_exec_runs_a_command_with_the_services_and_stops_what_it_started(var):
     probe = (
         "import os, psycopg2, redis; from relwatch.config import cache_location;"
