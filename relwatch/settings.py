@@ -221,5 +221,8 @@ LOGGING = {
         # Each reports every start at INFO; only their problems are worth a line.
         "pgserver": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},
+        # A line per HTTP request: each fetch's outcome is in the feed's fetch log (admin) and
+        # in the worker's line for its task.
+        "httpx": {"level": "WARNING"},
     },
 }
