@@ -150,19 +150,16 @@ def _sync_token() -> str:
 
 
 def _claim_and_load(feed_id: int, token: str) -> Feed | None:
-    """scheduling.claim_feed and a read of the claimed row, in one statement (UPDATE ...
-    RETURNING): the ORM spends more time building the two queries than the database spends
-    answering them, and a quiet poll is little more than this. The rule is claim_feed's: an
-    active, pollable feed whose claim is free, expired or already this token's."""
-    now = timezone.now()
-    statuses = list(scheduling.POLLABLE_STATUSES)
+    """scheduling.claim_feed and a read of the claimed row, in one prepared statement (UPDATE
+    ... RETURNING): the ORM spends more time building the two queries than the database
+    spends answering them, and a quiet poll is little more than this."""
     db = connections[DEFAULT_DB_ALIAS]
     with db.cursor() as cursor:
         _execute_prepared(
             db,
             cursor,
-            _claim_sql(len(statuses)),
-            [now + scheduling.claim_lease(), token, feed_id, *statuses, now, token],
+            scheduling.claim_sql(),
+            scheduling.claim_params(feed_id, token, timezone.now()),
         )
         row = cursor.fetchone()
     if row is None:
@@ -171,21 +168,6 @@ def _claim_and_load(feed_id: int, token: str) -> Feed | None:
 
 
 _FEED_ATTNAMES = [field.attname for field in Feed._meta.concrete_fields]
-
-
-@functools.cache
-def _claim_sql(status_count: int) -> str:
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    column = {field.name: quote(field.column) for field in Feed._meta.concrete_fields}
-    return (
-        f"UPDATE {quote(Feed._meta.db_table)} "
-        f"SET {column['claimed_until']} = %s, {column['claimed_by']} = %s "
-        f"WHERE {column['id']} = %s AND {column['active']} "
-        f"AND {column['status']} IN ({', '.join(['%s'] * status_count)}) "
-        f"AND ({column['claimed_until']} IS NULL OR {column['claimed_until']} < %s "
-        f"OR {column['claimed_by']} = %s) "
-        f"RETURNING {', '.join(column[field.name] for field in Feed._meta.concrete_fields)}"
-    )
 
 
 def _fetch_claimed(
@@ -415,13 +397,11 @@ def _save_with_feed_state(
     feed_fields = [Feed._meta.get_field(name) for name in names]
     params = [field.get_db_prep_save(updates[field.name], db) for field in feed_fields]
     params += [token, token, feed.pk]
-    statuses = list(scheduling.POLLABLE_STATUSES)
     if next_claim is not None:
-        now = timezone.now()
         next_id, next_token = next_claim
-        params += [now + scheduling.claim_lease(), next_token, next_id, *statuses, now, next_token]
+        params += scheduling.claim_params(next_id, next_token, timezone.now())
     params += [field.get_db_prep_save(field.pre_save(log, True), db) for field in _LOG_FIELDS]
-    sql = _record_sql(names, len(statuses) if next_claim is not None else 0)
+    sql = _record_sql(names, claim_next=next_claim is not None)
     prefix = _DURABLE_PREFIX if durable and _bookkeeping_active.get() else ""
     with db.cursor() as cursor:
         _execute_prepared(db, cursor, sql, params, prefix=prefix)
@@ -464,9 +444,9 @@ def _prepared_form(sql: str) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _record_sql(feed_field_names: tuple[str, ...], claim_status_count: int = 0) -> str:
+def _record_sql(feed_field_names: tuple[str, ...], claim_next: bool = False) -> str:
     """The statement for one set of updated feed fields (a handful of sets occur), with the
-    next feed's claim when ``claim_status_count`` (the number of pollable statuses) is set."""
+    next feed's claim (scheduling.claim_sql) when ``claim_next``."""
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     assignments = [f"{quote(Feed._meta.get_field(name).column)} = %s" for name in feed_field_names]
     claimed_until = quote(Feed._meta.get_field("claimed_until").column)
@@ -479,8 +459,8 @@ def _record_sql(feed_field_names: tuple[str, ...], claim_status_count: int = 0) 
         f"feed_state AS (UPDATE {quote(Feed._meta.db_table)} SET {', '.join(assignments)} "
         f"WHERE {quote(Feed._meta.pk.column)} = %s)"
     ]
-    if claim_status_count:
-        parts.append(f"next_claim AS ({_claim_sql(claim_status_count)})")
+    if claim_next:
+        parts.append(f"next_claim AS ({scheduling.claim_sql()})")
     parts.append(
         f"log AS (INSERT INTO {quote(FetchLog._meta.db_table)} "
         f"({', '.join(quote(field.column) for field in _LOG_FIELDS)}) "
@@ -488,7 +468,7 @@ def _record_sql(feed_field_names: tuple[str, ...], claim_status_count: int = 0) 
         f"RETURNING {quote(FetchLog._meta.pk.column)})"
     )
     pk = quote(FetchLog._meta.pk.column)
-    if claim_status_count:
+    if claim_next:
         selected = f"SELECT log.{pk}, next_claim.* FROM log LEFT JOIN next_claim ON TRUE"
     else:
         selected = f"SELECT log.{pk} FROM log"
