@@ -20,7 +20,7 @@ from django.utils import timezone
 from ingest.models import Article, Feed
 from relations import analytics
 from relations.models import Actor, Allegation, DyadDay, Event, Participant
-from relations.signals import data_version
+from relations.signals import data_version, request_memo
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +30,23 @@ DERIVED_CACHE_SECONDS = 24 * 3600
 CACHE_FORMAT = 2
 
 
+def newest_event_id() -> int | None:
+    """The highest event id (a cheap index lookup), read once per web request."""
+    memo = request_memo()
+    if memo is not None and "newest_event_id" in memo:
+        return memo["newest_event_id"]
+    newest = Event._base_manager.aggregate(newest=Max("pk"))["newest"]
+    if memo is not None:
+        memo["newest_event_id"] = newest
+    return newest
+
+
 def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> Any:
     """``compute()``, cached under the data version (relations.signals bumps it after each
     committed change to events, so a stale answer is never served), the newest event's id
     (a cheap index lookup: rows added without signals, by a bulk load, count too) and
     ``parts``. A cache outage costs speed, never the answer."""
-    newest = Event._base_manager.aggregate(newest=Max("pk"))["newest"]
-    digest = hashlib.sha256(repr((parts, newest)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((parts, newest_event_id())).encode()).hexdigest()
     # The format number changes with the shape of what is cached: a new release must not
     # read an older release's values (the data version only changes with the data).
     key = f"{name}:v{CACHE_FORMAT}:{data_version()}:{digest}"

@@ -13,7 +13,9 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
+from asgiref.local import Local
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -87,17 +89,46 @@ def flush_pending() -> None:
     bump_data_version()
 
 
+# What one web request has read of the data version and the like: a page asks for a dozen
+# cached summaries, and each would read the version from Redis again. Set for the length of a
+# request (request_started to request_finished) only; None elsewhere (tasks, commands).
+_request = Local()
+
+
+def request_memo() -> dict | None:
+    """The current request's memo of derived-cache keys, or None outside a request."""
+    return getattr(_request, "memo", None)
+
+
+def _start_request_memo(**kwargs) -> None:
+    _request.memo = {}
+
+
+def _end_request_memo(**kwargs) -> None:
+    _request.memo = None
+
+
 def data_version() -> str:
     """Changes whenever events, their parts or affiliations change (after the commit), so
-    caches of anything derived from them can key on it. "" when the cache is unreachable."""
+    caches of anything derived from them can key on it. "" when the cache is unreachable.
+    Read once per web request."""
+    memo = request_memo()
+    if memo is not None and "data_version" in memo:
+        return memo["data_version"]
     try:
-        return cache.get_or_set(DATA_VERSION_KEY, _new_version, timeout=None) or ""
+        version = cache.get_or_set(DATA_VERSION_KEY, _new_version, timeout=None) or ""
     except Exception:  # a cache outage must not break reads
         logger.warning("cache unreachable while reading the data version", exc_info=True)
         return ""
+    if memo is not None:
+        memo["data_version"] = version
+    return version
 
 
 def bump_data_version() -> None:
+    memo = request_memo()
+    if memo is not None:
+        memo.clear()  # what this request read before the change is stale now
     try:
         cache.set(DATA_VERSION_KEY, _new_version(), timeout=None)
     except Exception:
@@ -173,6 +204,8 @@ def note_actor_changed(sender, instance: Actor, raw=False, **kwargs) -> None:
 
 def connect() -> None:
     uid = "relations.signals"
+    request_started.connect(_start_request_memo, dispatch_uid=uid)
+    request_finished.connect(_end_request_memo, dispatch_uid=uid)
     for event_class in EVENT_CLASSES:
         pre_save.connect(note_event_before_save, sender=event_class, dispatch_uid=f"{uid}.pre")
         post_save.connect(note_event_saved, sender=event_class, dispatch_uid=f"{uid}.save")

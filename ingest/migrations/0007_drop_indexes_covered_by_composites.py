@@ -5,26 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingest', '0006_article_search_index'),
-        ('relations', '0004_dyad_day_pair_covering'),
+        ("ingest", "0006_article_search_index"),
+        ("relations", "0004_dyad_day_pair_covering"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='article',
-            name='feed',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='articles', to='ingest.feed'),
+            model_name="article",
+            name="feed",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="articles",
+                to="ingest.feed",
+            ),
         ),
         migrations.AlterField(
-            model_name='mention',
-            name='actor',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='relations.actor'),
+            model_name="mention",
+            name="actor",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="mentions",
+                to="relations.actor",
+            ),
         ),
         migrations.AlterField(
-            model_name='mention',
-            name='article',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='ingest.article'),
+            model_name="mention",
+            name="article",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="mentions",
+                to="ingest.article",
+            ),
         ),
     ]
