@@ -11,6 +11,7 @@ import logging
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from drf_spectacular.authentication import BasicScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +25,6 @@ from rest_framework import viewsets
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard import summaries
@@ -273,6 +273,11 @@ def _window_parameters() -> list[OpenApiParameter]:
     ]
 
 
+def _json_response(text: str) -> HttpResponse:
+    """JSON text sent as it is (a cached answer, already encoded as the JSON renderer would)."""
+    return HttpResponse(text, content_type="application/json")
+
+
 class DyadView(APIView):
     """Scores each way between two actors and the count of events, per week or month."""
 
@@ -293,7 +298,7 @@ class DyadView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         data = form.cleaned_data
-        return Response(
+        return _json_response(
             summaries.dyad_series(
                 data["a"],
                 data["b"],
@@ -301,6 +306,7 @@ class DyadView(APIView):
                 since=data["since"],
                 until=data["until"],
                 rollup=data["rollup"],
+                as_json=True,
             )
         )
 
@@ -330,11 +336,12 @@ class GraphView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         data = form.cleaned_data
-        return Response(
+        return _json_response(
             summaries.relations_graph(
                 since=data["since"],
                 until=data["until"],
                 rollup=data["rollup"],
                 max_edges=data["max_edges"],
+                as_json=True,
             )
         )

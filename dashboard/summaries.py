@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 DERIVED_CACHE_SECONDS = 24 * 3600
 # Bump when the shape of a cached summary changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def newest_event_id() -> int | None:
@@ -46,44 +46,76 @@ def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any])
     committed change to events, so a stale answer is never served), the newest event's id
     (a cheap index lookup: rows added without signals, by a bulk load, count too) and
     ``parts``. A cache outage costs speed, never the answer."""
-    digest = hashlib.sha256(repr((parts, newest_event_id())).encode()).hexdigest()
-    # The format number changes with the shape of what is cached: a new release must not
-    # read an older release's values (the data version only changes with the data).
-    key = f"{name}:v{CACHE_FORMAT}:{data_version()}:{digest}"
-    try:
-        cached = cache.get(key)
-    except Exception:
-        cached = None
+    key = _cache_key(name, parts)
+    cached = _cache_get(key)
     if cached is not None:
         try:
             return json.loads(cached)
         except (TypeError, ValueError):
             logger.warning("unreadable cached %s; computing it again", name)
     value = compute()
-    try:
-        # Stored as JSON text: plain data in, plain data out, whatever the cache's serializer.
-        cache.set(key, json.dumps(value), DERIVED_CACHE_SECONDS)
-    except Exception:
-        logger.warning("cache unreachable: %s is not cached", name)
+    _cache_set(key, _json_text(value), name)
     return value
 
 
-def relations_graph(**options) -> dict:
+def cached_json_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> str:
+    """The JSON text of ``cached_by_data_version(name, parts, compute)``, for an API to send
+    as it is: a cached answer is never decoded and encoded again."""
+    key = _cache_key(name, parts)
+    cached = _cache_get(key)
+    if isinstance(cached, str):
+        return cached
+    text = _json_text(compute())
+    _cache_set(key, text, name)
+    return text
+
+
+def _cache_key(name: str, parts: object) -> str:
+    digest = hashlib.sha256(repr((parts, newest_event_id())).encode()).hexdigest()
+    # The format number changes with the shape of what is cached: a new release must not
+    # read an older release's values (the data version only changes with the data).
+    return f"{name}:v{CACHE_FORMAT}:{data_version()}:{digest}"
+
+
+def _json_text(value: Any) -> str:
+    # Plain data in, plain data out, whatever the cache's serializer; written as the API's
+    # JSON renderer writes it (compact, UTF-8), so that it can be sent as it is.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:
+        return None
+
+
+def _cache_set(key: str, text: str, name: str) -> None:
+    try:
+        cache.set(key, text, DERIVED_CACHE_SECONDS)
+    except Exception:
+        logger.warning("cache unreachable: %s is not cached", name)
+
+
+def relations_graph(*, as_json: bool = False, **options) -> dict | str:
     """``relations.analytics.relations_graph(**options)``, cached until the next change to
     events: a year of a large archive holds tens of thousands of per-day pair rows, and the
-    graph of a window is asked for again and again (the relations page, the API)."""
-    return cached_by_data_version(
+    graph of a window is asked for again and again (the relations page, the API).
+    ``as_json``: its JSON text, for the API."""
+    cached = cached_json_by_data_version if as_json else cached_by_data_version
+    return cached(
         "relations-graph",
         sorted(options.items()),
         lambda: analytics.relations_graph(**options),
     )
 
 
-def dyad_series(a: Actor, b: Actor, **options) -> dict:
+def dyad_series(a: Actor, b: Actor, *, as_json: bool = False, **options) -> dict | str:
     """``relations.analytics.dyad_series(a, b, **options)``, cached until the next change to
     events: the overview draws three pairs on every visit, and a pair's page and the API ask
-    for the same series again and again."""
-    return cached_by_data_version(
+    for the same series again and again. ``as_json``: its JSON text, for the API."""
+    cached = cached_json_by_data_version if as_json else cached_by_data_version
+    return cached(
         "dyad-series",
         (a.pk, b.pk, sorted(options.items())),
         lambda: analytics.dyad_series(a, b, **options),

@@ -105,3 +105,22 @@ def test_the_overview_card_and_the_pair_page_follow_a_new_interaction(
     assert chart(client.get("/"), "dyad-russia-hamas") != overview_before
     page_after = chart(client.get("/relations/russia/hamas/?bucket=month"), "pair-figure")
     assert page_after != page_before
+
+
+def test_the_api_sends_a_cached_series_and_graph_as_computed(client, world):
+    """The cached JSON text is sent as it is: the same answer as a fresh computation, in the
+    API's content type, names outside ASCII intact."""
+    from relations import analytics
+
+    world.hamas.name = "Хамас"
+    world.hamas.save()
+    dyads = "/api/dyads/?a=russia&b=hamas&bucket=month"
+    first, again = client.get(dyads), client.get(dyads)
+    assert first["Content-Type"] == again["Content-Type"] == "application/json"
+    assert first.content == again.content
+    assert first.json() == json.loads(
+        json.dumps(analytics.dyad_series(world.russia, world.hamas, bucket="month"))
+    )
+    graph = client.get("/api/graph/").json()
+    assert "Хамас" in {node["name"] for node in graph["nodes"]}
+    assert client.get("/api/graph/").json() == graph
