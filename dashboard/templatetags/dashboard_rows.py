@@ -32,17 +32,18 @@ def field_html(bound):
     choices = list(widget.choices) if isinstance(widget, forms.Select) else []
     if not choices or any(isinstance(label, list | tuple) for _, label in choices):
         return bound.as_widget()  # not a select, or one with option groups
-    multiple = widget.allow_multiple_selected
-    value = bound.value()
-    values = value if multiple and isinstance(value, list | tuple) else [value]
-    attrs = {**widget.attrs, "name": bound.html_name}
+    # As Django's own rendering: the widget's attributes with required and disabled, and the
+    # chosen options as the widget formats the value (a NullBooleanSelect's True is "true").
+    attrs = bound.build_widget_attrs({**widget.attrs}, widget)
+    attrs["name"] = bound.html_name
     if bound.auto_id:
         attrs["id"] = bound.auto_id
     if bound.errors:
         attrs["aria-invalid"] = "true"
+    chosen = widget.format_value(bound.value())  # a list; one string for NullBooleanSelect
     return rows.select(
         flatatt(attrs),
         choices,
-        chosen={"" if item is None else str(item) for item in values},
-        multiple=multiple,
+        chosen={chosen} if isinstance(chosen, str) else set(chosen),
+        multiple=widget.allow_multiple_selected,
     )

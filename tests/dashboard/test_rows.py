@@ -440,3 +440,20 @@ def test_a_select_with_option_groups_is_left_to_django():
     bound = Form(QueryDict("pick=b"))["pick"]
     assert field_html(bound) == bound.as_widget()
     assert "<optgroup" in field_html(bound)
+
+
+def test_a_select_keeps_what_django_adds_required_disabled_and_yes_no_values():
+    class Form(forms.Form):
+        answer = forms.NullBooleanField()
+        fixed = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], disabled=True)
+        # Django marks a select required only when its first option is an empty placeholder.
+        needed = forms.ChoiceField(choices=[("", "Choose"), ("a", "A"), ("b", "B")])
+
+    form = Form(QueryDict("answer=true&needed=b"), initial={"fixed": "b"})
+    for name in ("answer", "fixed", "needed"):
+        ours, django = str(field_html(form[name])), str(form[name].as_widget())
+        assert selected(ours) == selected(django), (name, ours, django)
+    assert selected(str(field_html(form["answer"]))) == {"true"}
+    assert re.search(r"<select[^>]* disabled[ >]", str(field_html(form["fixed"])))
+    assert re.search(r"<select[^>]* required[ >]", str(field_html(form["needed"])))
+    assert re.search(r"<select[^>]* required[ >]", str(form["needed"].as_widget()))
