@@ -206,42 +206,36 @@ def timeline_figure(
         "<b>%{customdata[1]}</b><br>%{customdata[2]} · %{customdata[4]}"
         "<br>score %{customdata[3]}<extra></extra>"
     )
-    data: list[dict[str, Any]] = []
-    data.append(
-        _trace(
+
+    def markers(name: str, points: dict[str, list], marker: dict[str, Any]) -> dict[str, Any]:
+        return _trace(
             "scatter",
-            name="scored",
-            x=scored["x"],
-            y=scored["y"],
+            name=name,
+            x=points["x"],
+            y=points["y"],
             mode="markers",
-            customdata=scored["custom"],
+            customdata=points["custom"],
             hovertemplate=hover,
-            marker={
+            marker={**marker, "symbol": points["symbol"]},
+        )
+
+    data = [
+        markers(
+            "scored",
+            scored,
+            {
                 "size": 13,
                 "color": scored["colour"],
-                "symbol": scored["symbol"],
                 "line": {"width": 1.5, "color": "#37474f"},
                 **_score_axis_colour_bar("mean score"),
             },
-        )
-    )
-    data.append(
-        _trace(
-            "scatter",
-            name="no interactions",
-            x=unscored["x"],
-            y=unscored["y"],
-            mode="markers",
-            customdata=unscored["custom"],
-            hovertemplate=hover,
-            marker={
-                "size": 11,
-                "color": UNSCORED_COLOUR,
-                "symbol": unscored["symbol"],
-                "line": {"width": 1, "color": "#616161"},
-            },
-        )
-    )
+        ),
+        markers(
+            "no interactions",
+            unscored,
+            {"size": 11, "color": UNSCORED_COLOUR, "line": {"width": 1, "color": "#616161"}},
+        ),
+    ]
     lane_names.sort(key=str.casefold)
     return _figure(
         data,
