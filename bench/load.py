@@ -2,10 +2,10 @@
 
 Sets up a dedicated database with the seeds plus synthetic data, serves it with gunicorn on
 loopback, and holds --rate requests per second with locust. Meanwhile ingestion runs as in
-production: a Celery worker (at lower CPU priority, nice 10, as the README advises when web and
-worker share a machine) polls a loopback feed server whose feeds change every two seconds,
-each round started through the broker with the fan-out task beat would send. Prints requests
-per second, p50/p99 latency, the error count and how much was ingested meanwhile.
+production: a Celery worker started as `make run` starts it (at lower CPU priority, nice 10)
+polls a loopback feed server whose feeds change every two seconds, each round started
+through the broker with the fan-out task beat would send. Prints requests per second,
+p50/p99 latency, the error count and how much was ingested meanwhile.
 
 Usage: python bench/load.py [--rate 10] [--seconds 60] [--articles 100000] [--events 20000]
 """
@@ -123,28 +123,13 @@ def main() -> None:
         env=env,
         start_new_session=True,
     )
-    worker = subprocess.Popen(
-        [
-            "nice",
-            "-n",
-            "10",
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "relwatch",
-            "worker",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "WARNING",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    # The worker exactly as `make run` starts it (at its lower CPU priority), with one
+    # process and only its warnings (the later --loglevel wins).
+    from relwatch.supervisor import child_commands
+
+    worker = next(child for child in child_commands("127.0.0.1", port, 1) if child.name == "worker")
+    worker.argv += ["--concurrency", "1", "--loglevel", "WARNING"]
+    worker.start(env)
     stop = threading.Event()
     ingest_rounds = 0
 
@@ -200,10 +185,10 @@ def main() -> None:
             totals = _aggregated(prefix + "_stats.csv")
     finally:
         stop.set()
-        for child in (web, worker):
-            os.killpg(child.pid, signal.SIGTERM)
-        for child in (web, worker):
-            child.wait(timeout=30)
+        for process in (web, worker.process):
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in (web, worker.process):
+            process.wait(timeout=30)
 
     report("target_rate", options.rate)
     report("requests", int(totals["Request Count"]))
