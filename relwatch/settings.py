@@ -76,7 +76,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = config.redis_url()
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "relwatch.cache.ReusingRedisCache",
         "LOCATION": config.cache_location(REDIS_URL),
         "KEY_PREFIX": "relwatch",
         "TIMEOUT": 300,
