@@ -12,6 +12,7 @@ from urllib.parse import quote_plus, urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -196,6 +197,19 @@ def _period_url_maker(url: str, before: dict, after: dict | None = None, joiner:
     return lambda period: f"{head}{quote_plus(str(period))}{tail}#events"
 
 
+def _cache_parts(cleaned: dict) -> list[tuple[str, object]]:
+    """A form's cleaned values as plain, ordered data for a cache key (rows by their ids)."""
+
+    def plain(value):
+        if isinstance(value, models.Model):
+            return value.pk
+        if isinstance(value, models.QuerySet | list | tuple | set):
+            return sorted(plain(item) for item in value)
+        return value if value is None or isinstance(value, int | float) else str(value)
+
+    return sorted((name, plain(value)) for name, value in cleaned.items())
+
+
 def _can_see_drafts(user) -> bool:
     return user.has_perm("relations.change_event")
 
@@ -286,10 +300,12 @@ def timeline(request):
             actor_names=summaries.actor_names(charted) if lanes == "actor" else None,
         )
 
-    # The chart depends on the filters (not the page of the list) and on whether the reader
+    # The chart depends on the filters as read (not the page of the list, nor parameters the
+    # forms ignore, so that made-up URLs cannot fill the cache) and on whether the reader
     # sees drafts; cached until the next change to events.
     chart_key = (
-        sorted((name, request.GET.getlist(name)) for name in request.GET if name != "page"),
+        _cache_parts(filterset.form.cleaned_data),
+        lanes,
         _can_see_drafts(request.user),
     )
     figure = summaries.cached_by_data_version("timeline-chart", chart_key, draw_chart)

@@ -124,3 +124,12 @@ def test_the_api_sends_a_cached_series_and_graph_as_computed(client, world):
     graph = client.get("/api/graph/").json()
     assert "Хамас" in {node["name"] for node in graph["nodes"]}
     assert client.get("/api/graph/").json() == graph
+
+
+def test_made_up_parameters_and_their_order_do_not_draw_the_chart_again(client, world):
+    """The chart is keyed by the filters as read: unknown parameters cannot fill the cache."""
+    _, first = queries(client, "/timeline/?actor=russia&kind=meeting&junk=1")
+    _, junk = queries(client, "/timeline/?junk=2&kind=meeting&actor=russia")
+    _, other = queries(client, "/timeline/?actor=hamas&kind=meeting")
+    assert junk < first, "an unknown parameter drew the chart again"
+    assert other > junk, "a different filter must draw its own chart"
