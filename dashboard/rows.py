@@ -19,6 +19,7 @@ from functools import cache
 
 import jinja2
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -31,6 +32,17 @@ from dashboard.templatetags.dashboard_format import (
     score_class,
     signed_score,
 )
+
+
+def _allegation(event):
+    """An allegation's own row (evidence status), or None: for other kinds, and for an event
+    whose row of its kind is missing (Django's templates showed nothing then, too)."""
+    if event.kind != "allegation":
+        return None
+    try:
+        return event.allegation
+    except ObjectDoesNotExist:
+        return None
 
 
 def _truncatewords(text: str, count: int) -> str:
@@ -49,6 +61,7 @@ def environment() -> jinja2.Environment:
         auto_reload=settings.DEBUG,
     )
     env.filters.update(
+        allegation=_allegation,
         event_date=event_date,
         external_url=external_url,
         score_class=score_class,

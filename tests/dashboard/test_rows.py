@@ -457,3 +457,18 @@ def test_a_select_keeps_what_django_adds_required_disabled_and_yes_no_values():
     assert re.search(r"<select[^>]* disabled[ >]", str(field_html(form["fixed"])))
     assert re.search(r"<select[^>]* required[ >]", str(field_html(form["needed"])))
     assert re.search(r"<select[^>]* required[ >]", str(form["needed"].as_widget()))
+
+
+def test_an_allegation_event_without_its_allegation_row_still_lists():
+    """A base event of kind allegation whose own row is missing (a bulk load gone wrong):
+    the list shows it without an evidence badge instead of failing."""
+    event = Event.objects.create(
+        kind="allegation",
+        title="Orphan allegation",
+        category="ACCUSE",
+        date=dt.date(2023, 10, 1),
+        status=Event.Status.PUBLISHED,
+    )
+    html = str(rows.event_items(_for_lists(Event.objects.filter(pk=event.pk))))
+    assert "Orphan allegation" in html
+    assert "badge-" not in html
