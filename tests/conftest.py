@@ -1,7 +1,12 @@
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from relations.signals import bump_data_version
+from relwatch import services
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +40,15 @@ def editor_client(client, editor):
 def analyst_client(client, analyst):
     client.force_login(analyst)
     return client
+
+
+@pytest.fixture
+def var():
+    """A var dir of its own for the embedded services, outside pytest's tmp_path: pytest
+    resets /tmp/pytest-of-<user> to mode 0700 whenever any session starts, which would lock
+    out the `pgserver` user that PostgreSQL runs as under root."""
+    base = Path(tempfile.mkdtemp(prefix="relwatch-test-"))
+    yield base / "var"
+    services.stop_embedded_redis(base / "var")
+    services.stop_embedded_database(base / "var")
+    shutil.rmtree(base, ignore_errors=True)

@@ -2,27 +2,11 @@
 are unset, each in a var directory of its own."""
 
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import psycopg2
-import pytest
 import redis
 
 from relwatch import config, services
-
-
-@pytest.fixture
-def var(tmp_path_factory):
-    """A var dir of its own, outside pytest's tmp_path: pytest resets /tmp/pytest-of-<user>
-    to mode 0700 whenever any session starts, which would lock out the `pgserver` user that
-    PostgreSQL runs as under root."""
-    base = Path(tempfile.mkdtemp(prefix="relwatch-test-"))
-    yield base / "var"
-    services.stop_embedded_redis(base / "var")
-    services.stop_embedded_database(base / "var")
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_embedded_redis_answers_on_its_socket_and_keeps_data_across_a_restart(var):

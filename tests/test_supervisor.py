@@ -3,12 +3,10 @@ embedded services start, as on a fresh machine; then the second start on the sam
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,18 +17,6 @@ import pytest
 from relwatch import services, supervisor
 
 CREDENTIALS = re.compile(r"user name: (?P<user>\S+)\s+password:\s+(?P<password>\S+)")
-
-
-@pytest.fixture
-def var(tmp_path_factory):
-    """A var dir of its own, outside pytest's tmp_path: pytest resets /tmp/pytest-of-<user>
-    to mode 0700 whenever any session starts, which would lock out the `pgserver` user that
-    PostgreSQL runs as under root."""
-    base = Path(tempfile.mkdtemp(prefix="relwatch-test-"))
-    yield base / "var"
-    services.stop_embedded_redis(base / "var")
-    services.stop_embedded_database(base / "var")
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def free_port() -> int:
