@@ -8,10 +8,9 @@ import logging
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.utils.functional import cached_property
 
-from relations.signals import data_version
+from relations.signals import data_version, newest_id
 
 logger = logging.getLogger(__name__)
 COUNT_CACHE_SECONDS = 60
@@ -32,7 +31,7 @@ class CachedCountPaginator(Paginator):
             sql, params = queryset.query.sql_with_params()
         except EmptyResultSet:  # a filter such as pk__in=[]: nothing can match
             return 0
-        newest = queryset.model._base_manager.aggregate(newest=Max("pk"))["newest"]
+        newest = newest_id(queryset.model)
         digest = hashlib.sha256(repr((sql, params, newest)).encode()).hexdigest()
         key = f"count:{data_version()}:{digest}"
         try:

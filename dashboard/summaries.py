@@ -20,7 +20,7 @@ from django.utils import timezone
 from ingest.models import Article, Feed
 from relations import analytics
 from relations.models import Actor, Allegation, DyadDay, Event, Participant
-from relations.signals import data_version, request_memo
+from relations.signals import data_version, newest_id
 
 logger = logging.getLogger(__name__)
 
@@ -28,17 +28,6 @@ logger = logging.getLogger(__name__)
 DERIVED_CACHE_SECONDS = 24 * 3600
 # Bump when the shape of a cached summary changes.
 CACHE_FORMAT = 3
-
-
-def newest_event_id() -> int | None:
-    """The highest event id (a cheap index lookup), read once per web request."""
-    memo = request_memo()
-    if memo is not None and "newest_event_id" in memo:
-        return memo["newest_event_id"]
-    newest = Event._base_manager.aggregate(newest=Max("pk"))["newest"]
-    if memo is not None:
-        memo["newest_event_id"] = newest
-    return newest
 
 
 def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> Any:
@@ -71,7 +60,7 @@ def cached_json_by_data_version(name: str, parts: object, compute: Callable[[], 
 
 
 def _cache_key(name: str, parts: object) -> str:
-    digest = hashlib.sha256(repr((parts, newest_event_id())).encode()).hexdigest()
+    digest = hashlib.sha256(repr((parts, newest_id(Event))).encode()).hexdigest()
     # The format number changes with the shape of what is cached: a new release must not
     # read an older release's values (the data version only changes with the data).
     return f"{name}:v{CACHE_FORMAT}:{data_version()}:{digest}"

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from dashboard import figures, summaries
+from dashboard import figures, rows, summaries
 from dashboard.filters import ActorFilter, ArticleFilter, EventFilter, published_events_for
 from dashboard.forms import (
     WINDOW_PRESETS,
@@ -155,12 +155,6 @@ def _for_lists(events):
     )
 
 
-def _events_prefix() -> str:
-    # Reversed once per call site rather than once per event: a timeline chart links to
-    # hundreds of events, and reverse() is the slowest step of building it.
-    return reverse("dashboard:event", args=[0]).removesuffix("0/")
-
-
 def _actor_url(slug: str) -> str:
     return reverse("dashboard:actor", args=[slug])
 
@@ -291,7 +285,7 @@ def timeline(request):
                 :TIMELINE_CHART_LIMIT
             ]
         ]
-        events_prefix = _events_prefix()
+        events_prefix = rows.url_prefix("dashboard:event")
         return figures.timeline_figure(
             charted,
             lanes=lanes,

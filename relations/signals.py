@@ -17,6 +17,7 @@ from asgiref.local import Local
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from relations import analytics, search
@@ -123,6 +124,20 @@ def data_version() -> str:
     if memo is not None:
         memo["data_version"] = version
     return version
+
+
+def newest_id(model) -> int | None:
+    """The table's highest id, a cheap index lookup that keys derived caches next to the
+    data version (rows added without signals, by a bulk load or ingestion, change it).
+    Read once per web request."""
+    memo = request_memo()
+    key = f"newest:{model._meta.label}"
+    if memo is not None and key in memo:
+        return memo[key]
+    newest = model._base_manager.aggregate(newest=Max("pk"))["newest"]
+    if memo is not None:
+        memo[key] = newest
+    return newest
 
 
 def bump_data_version() -> None:
