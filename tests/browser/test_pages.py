@@ -7,99 +7,15 @@ Run with ``pytest -m browser``. The browser runs under the strict Content-Securi
 any script error or blocked resource fails the test.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from relations.models import Allegation, Event
-from tests.dashboard.world import build_world
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a
-# thread with a running loop unless told that this is intended (tests only).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.browser.support import click_point, plots_with_data, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set CHROMIUM_PATH)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def world(transactional_db):
-    return build_world()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error"
-            else None
-        ),
-    )
-    # A test that expects an error page removes the browser's report of it from here.
-    page.problems = problems
-    yield page
-    context.close()
-    assert not problems, problems
-
-
-def plots_with_data(page, expected: int) -> int:
-    """Wait for ``expected`` plotly plots, and return how many hold at least one trace."""
-    # A locator waits without evaluating strings in the page, which the CSP forbids.
-    page.locator(".js-plotly-plot").nth(expected - 1).wait_for()
-    return page.evaluate(
-        "Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".filter(el => Array.isArray(el.data) && el.data.length > 0).length"
-    )
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def click_point(page, chart_selector: str, point_selector: str, index: int = 0) -> None:
-    """Hover, then click, the centre of one plotly point: plotly reads clicks from its drag
-    layer at the mouse position, not from the point element itself."""
-    point = page.locator(f"{chart_selector} {point_selector}").nth(index)
-    box = point.bounding_box()
-    assert box, "the point is not on screen"
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.wait_for_timeout(150)
-    page.mouse.click(x, y)
 
 
 def test_plotly_is_served_from_static(page, world):
