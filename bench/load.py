@@ -70,6 +70,7 @@ def main() -> None:
     from ingest.models import Article, Feed, FetchLog
     from ingest.tasks import poll_due_feeds
     from relations.models import Event
+    from relwatch.config import database_url
 
     cache.clear()
     call_command("load_seeds", verbosity=0)
@@ -91,7 +92,7 @@ def main() -> None:
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": settings.REDIS_URL,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
@@ -207,16 +208,6 @@ def _aggregated(path: str) -> dict:
             if row["Name"] == "Aggregated":
                 return row
     raise SystemExit("locust wrote no aggregated row")
-
-
-def _database_url(settings_dict: dict) -> str:
-    host = settings_dict.get("HOST") or ""
-    port = settings_dict.get("PORT") or ""
-    user = settings_dict.get("USER") or ""
-    name = settings_dict["NAME"]
-    if host.startswith("/"):
-        return f"postgresql://{user}@/{name}?host={host}"
-    return f"postgresql://{user}@{host}:{port}/{name}"
 
 
 if __name__ == "__main__":

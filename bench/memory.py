@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from urllib.parse import quote
 
 from common import ROOT, report, setup_django
 from feedserver import FeedServer
@@ -65,19 +64,6 @@ def build_large_feed(target_bytes: int, entries: int) -> bytes:
     return (head + "".join(items) + tail).encode()
 
 
-def database_url(settings_dict: dict) -> str:
-    """A DATABASE_URL for the subprocess, naming the benchmark's own database."""
-    user = quote(settings_dict["USER"] or "", safe="")
-    password = settings_dict["PASSWORD"] or ""
-    credentials = f"{user}:{quote(password, safe='')}" if password else user
-    host = settings_dict["HOST"] or ""
-    name = quote(settings_dict["NAME"], safe="")
-    if host.startswith("/"):  # a unix socket directory (the embedded server)
-        return f"postgresql://{credentials}@/{name}?host={quote(host, safe='')}"
-    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
-    return f"postgresql://{credentials}@{host}{port}/{name}"
-
-
 def peak_of_ingest(feed_id: int, environment: dict[str, str]) -> tuple[float, str]:
     """Run `manage.py ingest --feed ID`; its peak RSS in MB and its summary line.
 
@@ -112,6 +98,7 @@ def main() -> None:
     from django.db import connection
 
     from ingest.models import Article, Feed, FetchLog, Mention
+    from relwatch.config import database_url
 
     body = build_large_feed(int(options.megabytes * 1024 * 1024), options.entries)
     if len(body) > settings.INGEST_MAX_BYTES:

@@ -6,6 +6,7 @@ import os
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +28,22 @@ def database_config() -> dict:
     # the recursive roll-up query and spends a second compiling a 25 ms execution.
     config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
     return config
+
+
+def database_url(settings_dict: dict) -> str:
+    """The DATABASE_URL of a Django connection's settings, for a subprocess to reach the same
+    database. The embedded server's unix socket directory travels in OPTIONS["host"] (as
+    dj-database-url parses ``?host=``), not in HOST: dropping it would send the subprocess to
+    whatever server listens on the default socket."""
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = settings_dict.get("PASSWORD") or ""
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
+    name = quote(settings_dict["NAME"], safe="")
+    host = settings_dict.get("HOST") or settings_dict.get("OPTIONS", {}).get("host") or ""
+    if host.startswith("/"):
+        return f"postgres://{credentials}@/{name}?host={quote(host, safe='')}"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{name}"
 
 
 def redis_url() -> str:

@@ -12,7 +12,6 @@ import re
 import secrets
 import subprocess
 import sys
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.views import APIView
 
 from relwatch import services
+from relwatch.config import database_url
 
 PRODUCTION_HOST = "relwatch.example.org"
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
@@ -77,17 +77,6 @@ with override_settings(STORAGES=plain), transaction.atomic():
     transaction.set_rollback(True)
 print(json.dumps(seen_by_path))
 """
-
-
-def database_url(database: dict) -> str:
-    """A DATABASE_URL for the database this test process uses (the test database)."""
-    user = quote(database["USER"] or "", safe="")
-    password = ":" + quote(database["PASSWORD"], safe="") if database["PASSWORD"] else ""
-    host = database["HOST"] or ""
-    if host.startswith("/"):  # a unix socket directory
-        return f"postgres://{user}{password}@/{database['NAME']}?host={quote(host)}"
-    port = f":{database['PORT']}" if database["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"
 
 
 @pytest.fixture

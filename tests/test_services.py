@@ -3,6 +3,7 @@ are unset, each in a var directory of its own."""
 
 import os
 
+import dj_database_url
 import psycopg2
 import redis
 
@@ -62,3 +63,40 @@ def test_embedded_postgresql_serves_a_relwatch_database_and_keeps_it_across_a_re
 def test_stopping_what_is_not_running_is_a_harmless_no_op(var):
     assert services.stop_embedded_redis(var) is False
     assert services.stop_embedded_database(var) is False
+
+
+def test_a_subprocess_url_built_from_django_settings_reaches_the_embedded_server(var):
+    """The socket directory travels in OPTIONS["host"]; a URL built without it would reach the
+    machine's own PostgreSQL on the default socket (or nothing) instead."""
+    url = services.embedded_database_url(var)
+    settings_dict = dj_database_url.parse(url)
+    assert settings_dict["HOST"] == ""
+
+    rebuilt = config.database_url(settings_dict)
+
+    assert dj_database_url.parse(rebuilt)["OPTIONS"] == settings_dict["OPTIONS"]
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT current_setting('data_directory')")
+        expected = cursor.fetchone()
+    conn.close()
+    with psycopg2.connect(rebuilt) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT current_setting('data_directory')")
+        assert cursor.fetchone() == expected
+    conn.close()
+
+
+def test_a_subprocess_url_keeps_host_port_and_quoted_credentials():
+    settings_dict = {
+        "USER": "relwatch",
+        "PASSWORD": "p@ss/word",
+        "HOST": "db.internal",
+        "PORT": 5433,
+        "NAME": "relwatch",
+    }
+    parsed = dj_database_url.parse(config.database_url(settings_dict))
+    assert (parsed["USER"], parsed["PASSWORD"], parsed["HOST"], parsed["PORT"]) == (
+        "relwatch",
+        "p@ss/word",
+        "db.internal",
+        5433,
+    )

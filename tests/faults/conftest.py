@@ -8,7 +8,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from pytest_httpserver import HTTPServer
 
 from ingest import tasks
-from tests.faults.services import CeleryProcess, PostgresCluster, RedisServer, database_url
+from relwatch.config import database_url
+from tests.faults.services import CeleryProcess, PostgresCluster, RedisServer
 
 BEAT_EVERY = 1  # seconds between the beat's polls, shortened from a minute for the tests
 

@@ -19,7 +19,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 
@@ -45,17 +44,6 @@ def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def database_url(db: dict) -> str:
-    """A Django connection's settings dict as a DATABASE_URL for a subprocess."""
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or ""
-    if host.startswith("/"):  # a unix socket directory (the embedded server)
-        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(host, safe='')}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
 def _stop_process(process: subprocess.Popen, grace: float = 15) -> None:

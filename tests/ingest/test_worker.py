@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
@@ -27,7 +26,7 @@ from werkzeug import Response
 
 from ingest.models import Article, Feed, FetchLog
 from ingest.tasks import fetch_feed
-from relwatch.config import cache_location
+from relwatch.config import cache_location, database_url
 from tests.factories import FeedFactory
 from tests.ingest.feedbodies import RSS_TYPE, stories
 
@@ -36,18 +35,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ENTRIES = 5
 VISIBILITY_TIMEOUT = 2  # seconds before an unacknowledged task is delivered again
 WAIT = 90  # seconds to wait for anything a worker does, generous for a loaded CI machine
-
-
-def database_url() -> str:
-    """This test run's database (test_...), as a DATABASE_URL for a subprocess."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or ""
-    if host.startswith("/"):  # a unix socket directory (the embedded server)
-        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(host, safe='')}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
 def wait_for(condition, what: str, timeout: float = WAIT) -> None:
@@ -64,7 +51,7 @@ class Worker:
         self.log_path = log_path
         env = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": database_url(connection.settings_dict),
             "REDIS_URL": settings.CELERY_BROKER_URL,
             "RELWATCH_ALLOW_PRIVATE_FEEDS": "true",
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
