@@ -41,7 +41,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import (
@@ -553,6 +553,8 @@ class IngestSummary:
     not_modified: int = 0
     failed: int = 0
     skipped: int = 0
+    # (feed id, outcome, error) of each failed fetch, so the operator reads why, not a count.
+    failures: list[tuple[int, str, str]] = field(default_factory=list)
 
     def add(self, log: FetchLog | None) -> None:
         self.feeds += 1
@@ -565,6 +567,7 @@ class IngestSummary:
             self.not_modified += 1
         elif log.outcome in FAILED_OUTCOMES:
             self.failed += 1
+            self.failures.append((log.feed_id, log.outcome, log.error))
 
     def __str__(self) -> str:
         line = (

@@ -486,14 +486,20 @@ class Supervisor:
 
 def configure_environment(var: Path) -> None:
     """The environment every child inherits: one secret key, loopback-http cookie flags."""
-    from relwatch.config import generated_secret_key
-
-    if not envstr("SECRET_KEY"):
-        os.environ["SECRET_KEY"] = generated_secret_key(var / "secret_key")
+    use_generated_secret_key(var)
     for name, value in LOOPBACK_HTTP_DEFAULTS.items():
         if not envstr(name):
             os.environ[name] = value
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relwatch.settings")
+
+
+def use_generated_secret_key(var: Path) -> None:
+    """SECRET_KEY, when unset, is the key `make run` keeps under var/: commands run through
+    `exec` sign sessions and tokens as the served site does, without the operator's help."""
+    from relwatch.config import generated_secret_key
+
+    if not envstr("SECRET_KEY"):
+        os.environ["SECRET_KEY"] = generated_secret_key(var / "secret_key")
 
 
 def _port(value: int) -> int:
@@ -530,6 +536,7 @@ def run_with_services(command: list[str]) -> int:
         signal.signal(signum, forward)
     try:
         started.start_missing()
+        use_generated_secret_key(started.var)
         process = subprocess.Popen(command)
         return process.wait()
     finally:

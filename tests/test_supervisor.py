@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from relwatch import services, supervisor
+from tests.ingest.feedbodies import RSS_TYPE, stories
 
 CREDENTIALS = re.compile(r"user name: (?P<user>\S+)\s+password:\s+(?P<password>\S+)")
 
@@ -304,3 +305,37 @@ def test_exec_adopts_and_stops_services_whose_owner_died(var):
     assert services.embedded_database_pid(var) is None
     assert services.embedded_redis_pid(var) is None
     assert not (var / "services.owner").exists()
+
+
+@pytest.mark.slow
+def test_exec_runs_the_readme_commands_without_a_secret_key(var, httpserver):
+    """What the README tells an operator next to a stopped `make run`: migrate, add_feed and
+    ingest through `supervisor exec`, with DEBUG off and no SECRET_KEY exported."""
+    manage = [sys.executable, "manage.py"]
+    env = {"DEBUG": "false", "RELWATCH_ALLOW_PRIVATE_FEEDS": "true"}
+    unset = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+    env_without_key = {name: value for name, value in os.environ.items() if name not in unset}
+    httpserver.expect_request("/feed.xml").respond_with_data(stories(2), content_type=RSS_TYPE)
+    httpserver.expect_request("/broken.xml").respond_with_data("oops", status=500)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "relwatch.supervisor", "exec", "--", *manage, *args],
+            cwd=services.BASE_DIR,
+            env={**env_without_key, "RELWATCH_VAR_DIR": str(var), **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    run("migrate", "--no-input")
+    added = run("add_feed", httpserver.url_for("/feed.xml"), "--title", "Loopback news")
+    assert re.search(r"Added feed #\d+: http://\S+/feed.xml — Loopback news", added.stdout)
+    run("add_feed", httpserver.url_for("/broken.xml"))
+    ingested = run("ingest", "--all")
+
+    assert "feeds: 2, new: 2," in ingested.stdout
+    assert re.search(r"failed: feed #\d+ http://\S+/broken.xml: error: HTTP 500", ingested.stdout)
+    assert (var / "secret_key").exists()

@@ -28,10 +28,12 @@ def private_allowed(settings):
     return settings
 
 
-def test_add_feed_validates_and_prints_the_new_id(httpserver, private_allowed):
+def test_add_feed_validates_and_says_what_it_added(httpserver, private_allowed):
     out, _ = run("add_feed", httpserver.url_for("/feed.xml"), "--title", "Loopback news")
     feed = Feed.objects.get()
-    assert out.strip() == str(feed.pk)
+    assert (
+        out.strip() == f"Added feed #{feed.pk}: {httpserver.url_for('/feed.xml')} — Loopback news"
+    )
     assert (feed.url, feed.title, feed.status) == (
         httpserver.url_for("/feed.xml"),
         "Loopback news",
@@ -72,7 +74,10 @@ def test_ingest_fetches_the_given_feeds_synchronously_and_sums_up(httpserver, pr
 
     out, err = run("ingest", "--feed", str(good.pk), "--feed", str(broken.pk))
 
-    assert out.strip() == "feeds: 2, new: 3, duplicates: 0, not-modified: 0, failed: 1"
+    assert out.splitlines() == [
+        f"failed: feed #{broken.pk} {broken.url}: error: HTTP 500 INTERNAL SERVER ERROR",
+        "feeds: 2, new: 3, duplicates: 0, not-modified: 0, failed: 1",
+    ]
     # Not a terminal: no progress bar in the output.
     assert err == ""
     assert Article.objects.filter(feed=good).count() == 3

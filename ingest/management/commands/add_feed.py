@@ -4,7 +4,7 @@ from ingest.feeds import DuplicateFeed, UnsafeURL, add_feed
 
 
 class Command(BaseCommand):
-    help = "Add a feed to poll, after checking its URL; prints the new feed's id."
+    help = "Add a feed to poll, after checking its URL; says what it added (id, URL, title)."
 
     def add_arguments(self, parser):
         parser.add_argument("url", help="The feed's http:// or https:// URL.")
@@ -15,4 +15,5 @@ class Command(BaseCommand):
             feed = add_feed(options["url"], title=options["title"])
         except (UnsafeURL, DuplicateFeed) as exc:
             raise CommandError(f"Feed not added: {exc}") from None
-        self.stdout.write(str(feed.pk))
+        title = feed.title or "(untitled: the feed's own title is read on its first fetch)"
+        self.stdout.write(f"Added feed #{feed.pk}: {feed.url} — {title}")

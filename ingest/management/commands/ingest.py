@@ -46,4 +46,13 @@ class Command(BaseCommand):
             tqdm(total=len(feed_ids), unit="feed", file=sys.stderr, disable=not on_terminal) as bar,
         ):
             summary = ingest_feeds(feed_ids, progress=lambda log: bar.update(1))
+        urls = dict(
+            Feed.objects.filter(id__in=[failure[0] for failure in summary.failures]).values_list(
+                "id", "url"
+            )
+        )
+        for feed_id, outcome, error in summary.failures:
+            self.stdout.write(
+                f"failed: feed #{feed_id} {urls.get(feed_id, '')}: {outcome}: {error}"
+            )
         self.stdout.write(str(summary))
