@@ -110,6 +110,15 @@ def dismiss_articles(articles: QuerySet[Article]) -> int:
     )
 
 
+def restore_articles(articles: QuerySet[Article]) -> int:
+    """Put the dismissed ones among ``articles`` back in the inbox as new.
+
+    Returns how many were restored."""
+    return articles.filter(review_status=Article.ReviewStatus.DISMISSED).update(
+        review_status=Article.ReviewStatus.NEW
+    )
+
+
 @dataclass
 class EventDraft:
     """What an event form is prefilled with for an article (plain values, actor ids)."""
