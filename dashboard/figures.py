@@ -17,6 +17,7 @@ HTML in hover labels and tick labels, and no stored string may be read as markup
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import html
 import json
@@ -156,7 +157,69 @@ def _score_axis_colour_bar(title: str = "score", limit: float = SCORE_MAX) -> di
 
 # --- Timeline ---------------------------------------------------------------------------------
 
-PRECISION_SYMBOL = {"day": "circle", "month": "diamond-open", "year": "square-open"}
+PRECISION_SYMBOL = {"day": "circle", "month": "diamond", "year": "square"}
+PRECISION_NOUN = {"day": "day", "month": "month", "year": "year"}
+PERIOD_LINE_COLOUR = "rgba(55, 71, 79, 0.4)"
+# Pixels per lane when nothing overlaps, and between two stacked markers (a marker is 13).
+_LANE_PX = 38
+_STACK_PX = 14
+_MAX_LANE_PX = 150
+# Room above and below the lanes: the date axis, the range slider under it, margins.
+_TIMELINE_CHROME_PX = 150
+
+
+def event_period(day: dt.date | dt.datetime | str, precision: str) -> tuple[dt.date, dt.date]:
+    """The first and last day an event may have happened on: the day itself, or the whole
+    month or year its date is known to."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    elif isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    if precision == "year":
+        return day.replace(month=1, day=1), day.replace(month=12, day=31)
+    if precision == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last)
+    return day, day
+
+
+def _stack_offsets(spans: Sequence[tuple[dt.date, dt.date]], step: float) -> tuple[list, int]:
+    """Vertical offsets (in lanes) that keep events overlapping in time apart within their
+    lane, and the most that ever overlap.
+
+    Events are taken in order of their start; each run of events that overlap one another
+    is laid out in rows (an event takes the first row free by its start) and centred on the
+    lane, so that a lone event sits on the lane's line and a busy day fans out around it.
+    """
+    order = sorted(range(len(spans)), key=lambda index: spans[index])
+    offsets = [0.0] * len(spans)
+    most = 1
+    run: list[tuple[int, int]] = []  # (index, row)
+    row_ends: list[dt.date] = []
+
+    def close_run() -> None:
+        rows = len(row_ends)
+        gap = min(step, 0.8 / (rows - 1)) if rows > 1 else 0.0
+        for index, row in run:
+            offsets[index] = round(((rows - 1) / 2 - row) * gap, 4)
+
+    for index in order:
+        first, last = spans[index]
+        if run and first > max(row_ends):
+            close_run()
+            run, row_ends = [], []
+        for row, end in enumerate(row_ends):
+            if end < first:
+                row_ends[row] = last
+                break
+        else:
+            row = len(row_ends)
+            row_ends.append(last)
+        run.append((index, row))
+        most = max(most, len(row_ends))
+    if run:
+        close_run()
+    return offsets, most
 
 
 def timeline_figure(
@@ -170,41 +233,72 @@ def timeline_figure(
     """Events on a time axis, one lane per kind or per actor, coloured by their mean score.
 
     ``events`` are Event rows with a ``mean_score`` annotation; for lanes per actor,
-    ``actor_names`` maps each event's id to its participants' names. An event dated only to
-    the month or year is drawn as an open marker at the first day of its period, and its hover
-    label says the period, not a day.
+    ``actor_names`` maps each event's id to its participants' names.
+
+    Nothing hides another: events of a lane that overlap in time are fanned out across the
+    lane, and the hover label says how many share the day (or month, or year). An event
+    dated only to the month or year is drawn as a span over that whole period with its
+    marker in the middle, and its hover label says the period, not a day. The chart opens
+    on the dates of the events, with a range slider under it to move along them.
     """
-    scored: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
-    unscored: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
-    lane_names: list[str] = []
+    by_lane: dict[str, list[tuple[Any, tuple[dt.date, dt.date]]]] = {}
     for event in events:
         if lanes == "actor":
             names = (actor_names or {}).get(event.pk) or ["(no actor)"]
         else:
             names = [event.get_kind_display()]
-        score = getattr(event, "mean_score", None)
-        custom = [
-            event_url(event),
-            text(event.title),
-            date_label(event),
-            signed(score),
-            event.get_kind_display(),
-        ]
+        span = event_period(event.date, event.date_precision)
         for name in names:
-            lane = text(name)
-            if lane not in lane_names:
-                lane_names.append(lane)
+            by_lane.setdefault(text(name), []).append((event, span))
+    lane_names = sorted(by_lane, key=str.casefold)
+    # Most stacked first, to size the lanes before placing anything in them.
+    most = max(
+        (_stack_offsets([span for _, span in entries], 1.0)[1] for entries in by_lane.values()),
+        default=1,
+    )
+    lane_px = min(_MAX_LANE_PX, max(_LANE_PX, _STACK_PX * most + 12))
+    step = _STACK_PX / lane_px
+
+    scored: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
+    unscored: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
+    periods: dict[str, list] = {"x": [], "y": []}
+    for position, lane in enumerate(lane_names):
+        entries = by_lane[lane]
+        # The first lane on top.
+        centre = len(lane_names) - 1 - position
+        offsets, _ = _stack_offsets([span for _, span in entries], step)
+        sharing: dict[tuple, int] = {}
+        for event, span in entries:
+            key = (span, event.date_precision)
+            sharing[key] = sharing.get(key, 0) + 1
+        for (event, span), offset in zip(entries, offsets, strict=True):
+            y = round(centre + offset, 4)
+            first, last = span
+            score = getattr(event, "mean_score", None)
+            together = sharing[(span, event.date_precision)]
+            noun = PRECISION_NOUN.get(event.date_precision, "day")
+            custom = [
+                event_url(event),
+                text(event.title),
+                date_label(event),
+                signed(score),
+                event.get_kind_display(),
+                f"<br>{together} events this {noun} in this lane" if together > 1 else "",
+            ]
             bucket = unscored if score is None else scored
-            bucket["x"].append(_iso(event.date))
-            bucket["y"].append(lane)
+            bucket["x"].append(_iso(first + (last - first) / 2))
+            bucket["y"].append(y)
             bucket["symbol"].append(PRECISION_SYMBOL.get(event.date_precision, "circle"))
             bucket["custom"].append(custom)
             if score is not None:
                 scored["colour"].append(round(float(score), 2))
+            if last > first:
+                periods["x"] += [first.isoformat(), last.isoformat(), None]
+                periods["y"] += [y, y, None]
 
     hover = (
         "<b>%{customdata[1]}</b><br>%{customdata[2]} · %{customdata[4]}"
-        "<br>score %{customdata[3]}<extra></extra>"
+        "<br>score %{customdata[3]}%{customdata[5]}<extra></extra>"
     )
 
     def markers(name: str, points: dict[str, list], marker: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +314,16 @@ def timeline_figure(
         )
 
     data = [
+        # Under the markers: the month or year each imprecise date stands for.
+        _trace(
+            "scatter",
+            name="periods",
+            x=periods["x"],
+            y=periods["y"],
+            mode="lines",
+            line={"color": PERIOD_LINE_COLOUR, "width": 5},
+            hoverinfo="skip",
+        ),
         markers(
             "scored",
             scored,
@@ -236,23 +340,40 @@ def timeline_figure(
             {"size": 11, "color": UNSCORED_COLOUR, "line": {"width": 1, "color": "#616161"}},
         ),
     ]
-    lane_names.sort(key=str.casefold)
+    xaxis: dict[str, Any] = {**_AXIS, "type": "date"}
+    spans = [span for entries in by_lane.values() for _, span in entries]
+    if spans:
+        xaxis["range"] = _timeline_range(
+            min(first for first, _ in spans), max(last for _, last in spans)
+        )
+        xaxis["rangeslider"] = {"visible": True, "thickness": 0.1}
+    count = len(lane_names)
     return _figure(
         data,
         {
-            "height": max(220, 110 + 38 * len(lane_names)),
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "height": max(260, _TIMELINE_CHROME_PX + lane_px * count),
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 20},
             "showlegend": False,
-            "xaxis": {**_AXIS, "type": "date"},
+            "xaxis": xaxis,
             "yaxis": {
                 **_AXIS,
-                "type": "category",
-                "categoryorder": "array",
-                "categoryarray": list(reversed(lane_names)),
+                "tickmode": "array",
+                "tickvals": list(range(count)),
+                "ticktext": list(reversed(lane_names)),
+                "range": [-0.5, max(count, 1) - 0.5],
+                "zeroline": False,
+                "fixedrange": True,
                 "automargin": True,
             },
         },
     )
+
+
+def _timeline_range(first: dt.date, last: dt.date) -> list[str]:
+    """The events' dates with a margin either side (a twentieth of the span, at least two
+    weeks), so the first and last markers are not cut in half by the frame."""
+    margin = max((last - first) / 20, dt.timedelta(days=14))
+    return [(first - margin).isoformat(), (last + margin).isoformat()]
 
 
 # --- A pair of actors -------------------------------------------------------------------------
@@ -371,9 +492,22 @@ def dyad_figure(
         # A lone period would otherwise fill the whole width as one slab.
         layout["xaxis"]["range"] = _padded_range(periods[0], periods[-1], bucket)
     if compact:
-        layout.update(height=170, margin={"l": 30, "r": 10, "t": 5, "b": 25}, showlegend=False)
-        layout["yaxis"]["nticks"] = 3
+        # A small chart still reads as a scale: its ends and zero labelled, zero drawn
+        # darker, so a point's height can be told at a glance.
+        layout.update(height=170, margin={"l": 38, "r": 10, "t": 5, "b": 25}, showlegend=False)
+        ends = round(limit, 1)
+        layout["yaxis"].pop("nticks")
+        layout["yaxis"].update(
+            tickmode="array",
+            tickvals=[-ends, 0, ends],
+            ticktext=[signed(-ends).replace(".0", ""), "0", signed(ends).replace(".0", "")],
+            tickfont={"size": 10},
+            zerolinewidth=1.5,
+            zerolinecolor="#607080",
+        )
         layout["yaxis2"].update(showticklabels=False, domain=[0, 0.2])
+        layout["xaxis"].pop("dtick", None)
+        layout["xaxis"].update(nticks=4, tickfont={"size": 10})
     else:
         layout.update(
             height=440,
@@ -543,12 +677,13 @@ def network_figure(
             hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]} interactions<extra></extra>",
             marker={
                 "size": [14 + 34 * math.sqrt(value / top) for value in activity],
-                "color": [node.get("colour") or "#546e7a" for node in nodes],
+                "color": [node.get("colour") or NODE_COLOUR for node in nodes],
                 "line": {"width": 1.5, "color": "#ffffff"},
             },
             showlegend=False,
         )
     )
+    data.extend(_node_colour_legend(nodes))
     hidden = {"visible": False, "range": [-1.35, 1.35]}
     return _figure(
         data,
@@ -558,8 +693,52 @@ def network_figure(
             "xaxis": hidden,
             "yaxis": {**hidden, "scaleanchor": "x"},
             "dragmode": "pan",
+            "showlegend": bool(nodes),
+            # The legend explains colours; hiding a legend-only trace would hide nothing.
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "y": 0,
+                "yanchor": "top",
+                "itemsizing": "constant",
+                "itemclick": False,
+                "itemdoubleclick": False,
+                "title": {"text": "Node colour:"},
+            },
         },
     )
+
+
+NODE_COLOUR = "#546e7a"
+
+
+def _node_colour_legend(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Legend entries, without points, for what a node's colour means: the chart colour an
+    actor has of its own (the core triangle's), named by the actors that have it, and the
+    one colour of every other actor."""
+    named: dict[str, list[str]] = {}
+    others = False
+    for node in nodes:
+        if node.get("colour"):
+            named.setdefault(node["colour"].lower(), []).append(text(node["name"]))
+        else:
+            others = True
+    entries = [(", ".join(names), colour) for colour, names in named.items()]
+    if others:
+        entries.append(("other actors" if named else "actors", NODE_COLOUR))
+    return [
+        _trace(
+            "scatter",
+            name=name,
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"size": 12, "color": colour},
+            hoverinfo="skip",
+            showlegend=True,
+        )
+        for name, colour in entries
+    ]
 
 
 def _circle_positions(slugs: Sequence[str]) -> dict[str, tuple[float, float]]:

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 DERIVED_CACHE_SECONDS = 24 * 3600
 # Bump when the shape of a cached summary changes.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> Any:

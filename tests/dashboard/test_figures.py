@@ -6,6 +6,7 @@ import json
 from types import SimpleNamespace
 
 import plotly.graph_objects as go
+import pytest
 
 from dashboard import figures
 
@@ -41,29 +42,127 @@ def _timeline(events, lanes="kind", actor_names=None):
     )
 
 
+def _traces(data) -> dict:
+    return {trace["name"]: trace for trace in data["data"]}
+
+
+def _lane_of(data, y: float) -> str:
+    """The lane label a point's height falls in (lanes are one unit apart)."""
+    axis = data["layout"]["yaxis"]
+    return axis["ticktext"][axis["tickvals"].index(round(y))]
+
+
 def test_the_timeline_puts_each_event_in_its_kind_lane_with_its_url():
     data = _timeline(
         [
             _event(1, "Talks", dt.date(2023, 10, 26), score=2.1),
-            _event(2, "Claim", dt.date(2023, 10, 1), kind="allegation", precision="month"),
+            _event(2, "Claim", dt.date(2023, 9, 3), kind="allegation"),
         ]
     )
-    scored, unscored = data["data"]
+    traces = _traces(data)
+    scored, unscored = traces["scored"], traces["no interactions"]
     assert scored["x"] == ["2023-10-26"]
-    assert scored["y"] == ["Meeting"]
+    assert _lane_of(data, scored["y"][0]) == "Meeting"
     assert scored["customdata"][0][0] == "/events/1/"
     assert scored["marker"]["color"] == [2.1]
     # An event without interactions is drawn grey, not as a neutral zero.
-    assert unscored["y"] == ["Allegation"]
+    assert _lane_of(data, unscored["y"][0]) == "Allegation"
     assert unscored["customdata"][0][0] == "/events/2/"
     assert unscored["marker"]["color"] == figures.UNSCORED_COLOUR
+    # The first lane in alphabetical order is on top.
+    assert data["layout"]["yaxis"]["ticktext"] == ["Meeting", "Allegation"]
 
 
-def test_the_timeline_marks_month_precision_with_an_open_marker_and_an_honest_label():
-    data = _timeline([_event(7, "Claim", dt.date(2023, 10, 1), precision="month", score=-2)])
-    trace = data["data"][0]
-    assert trace["marker"]["symbol"] == ["diamond-open"]
-    assert trace["customdata"][0][2] == "label 7"
+def test_events_on_the_same_day_in_a_lane_are_fanned_out_and_counted():
+    same_day = dt.date(2023, 10, 26)
+    data = _timeline(
+        [_event(pk, f"Talks {pk}", same_day, score=2.1) for pk in (1, 2, 3)]
+        + [_event(4, "Alone", dt.date(2023, 12, 1), score=1.0)]
+    )
+    scored = _traces(data)["scored"]
+    by_title = dict(zip((row[1] for row in scored["customdata"]), scored["y"], strict=True))
+    crowded = [by_title[f"Talks {pk}"] for pk in (1, 2, 3)]
+    # Three distinct heights, all within the Meeting lane, centred on it.
+    assert len(set(crowded)) == 3
+    assert {_lane_of(data, y) for y in crowded} == {"Meeting"}
+    assert sum(crowded) / 3 == pytest.approx(0, abs=1e-3)
+    assert by_title["Alone"] == 0
+    counts = {row[1]: row[5] for row in scored["customdata"]}
+    assert counts["Talks 1"] == "<br>3 events this day in this lane"
+    assert counts["Alone"] == ""
+    assert "%{customdata[5]}" in scored["hovertemplate"]
+
+
+def test_the_same_day_in_different_lanes_is_not_stacked():
+    day = dt.date(2023, 10, 26)
+    data = _timeline(
+        [_event(1, "Talks", day, score=2.1), _event(2, "Said", day, kind="statement", score=1)]
+    )
+    ys = sorted(_traces(data)["scored"]["y"])
+    assert ys == [0, 1]
+
+
+def test_a_month_precision_event_is_a_span_over_its_month_with_an_honest_label():
+    data = _timeline(
+        [_event(7, "Claim", dt.date(2023, 2, 1), precision="month", score=-2)]
+        + [_event(8, "Year", dt.date(2022, 1, 1), precision="year", kind="allegation")]
+    )
+    traces = _traces(data)
+    scored = traces["scored"]
+    # The marker sits inside its month, not on the first of it, and says the period.
+    assert scored["x"] == ["2023-02-14"]
+    assert scored["marker"]["symbol"] == ["diamond"]
+    assert scored["customdata"][0][2] == "label 7"
+    periods = traces["periods"]
+    assert periods["mode"] == "lines"
+    spans = {
+        (periods["x"][i], periods["x"][i + 1]): periods["y"][i]
+        for i in range(0, len(periods["x"]), 3)
+    }
+    assert spans.keys() == {("2023-02-01", "2023-02-28"), ("2022-01-01", "2022-12-31")}
+    # Each span at its marker's height.
+    assert spans[("2023-02-01", "2023-02-28")] == scored["y"][0]
+    # A day inside the month is not drawn on top of the month's span.
+    data = _timeline(
+        [
+            _event(7, "Claim", dt.date(2023, 2, 1), precision="month", score=-2),
+            _event(9, "Talks", dt.date(2023, 2, 14), score=2),
+        ]
+    )
+    assert len(set(_traces(data)["scored"]["y"])) == 2
+
+
+def test_a_day_precision_event_draws_no_span():
+    data = _timeline([_event(1, "Talks", dt.date(2023, 10, 26), score=2.1)])
+    assert _traces(data)["periods"]["x"] == []
+
+
+def test_the_timeline_opens_on_the_events_dates_with_a_range_slider():
+    data = _timeline(
+        [
+            _event(1, "First", dt.date(2021, 3, 10), score=1),
+            _event(2, "Last", dt.date(2023, 10, 26), precision="month", score=1),
+        ]
+    )
+    xaxis = data["layout"]["xaxis"]
+    start, end = (dt.date.fromisoformat(day) for day in xaxis["range"])
+    # From a little before the first event to a little after the end of the last one's
+    # month: not from 1900, nor up to today.
+    assert dt.date(2021, 1, 1) < start < dt.date(2021, 3, 10)
+    assert dt.date(2023, 10, 31) < end < dt.date(2024, 3, 1)
+    assert xaxis["rangeslider"]["visible"] is True
+
+
+def test_a_lone_event_opens_on_a_window_around_it():
+    data = _timeline([_event(1, "Talks", dt.date(2023, 10, 26), score=1)])
+    start, end = (dt.date.fromisoformat(day) for day in data["layout"]["xaxis"]["range"])
+    assert start < dt.date(2023, 10, 26) < end
+    assert (end - start).days <= 60
+
+
+def test_an_empty_timeline_has_no_range_to_open_on():
+    data = _timeline([])
+    assert "range" not in data["layout"]["xaxis"]
 
 
 def test_the_timeline_gives_an_event_one_point_per_actor_lane():
@@ -72,15 +171,15 @@ def test_the_timeline_gives_an_event_one_point_per_actor_lane():
         lanes="actor",
         actor_names={3: ["Hamas", "Russia"]},
     )
-    scored = data["data"][0]
-    assert sorted(scored["y"]) == ["Hamas", "Russia"]
+    scored = _traces(data)["scored"]
+    assert sorted(_lane_of(data, y) for y in scored["y"]) == ["Hamas", "Russia"]
     assert {row[0] for row in scored["customdata"]} == {"/events/3/"}
-    assert data["layout"]["yaxis"]["categoryarray"] == ["Russia", "Hamas"]
+    assert data["layout"]["yaxis"]["ticktext"] == ["Russia", "Hamas"]
 
 
 def test_markup_in_stored_text_reaches_the_figure_as_text():
     data = _timeline([_event(4, "<img src=x onerror=alert(1)>", dt.date(2023, 1, 1), score=1)])
-    title = data["data"][0]["customdata"][0][1]
+    title = _traces(data)["scored"]["customdata"][0][1]
     assert title == "&lt;img src=x onerror=alert(1)&gt;"
     assert "<img" not in json.dumps(data)
 
@@ -152,6 +251,21 @@ def test_the_compact_dyad_figure_is_small_and_without_legend():
     assert layout["showlegend"] is False
 
 
+def test_the_compact_dyad_figure_has_a_labelled_symmetric_scale_with_a_zero_line():
+    yaxis = _dyad(compact=True)["layout"]["yaxis"]
+    # The scale's ends and zero are labelled, whatever plotly would have picked.
+    assert yaxis["tickvals"] == [-10, 0, 10]
+    assert yaxis["ticktext"] == ["−10", "0", "+10"]
+    low, high = yaxis["range"]
+    assert low == -high and high >= 10
+    assert yaxis["zeroline"] is True
+    # Sums beyond one interaction's scale widen it, still symmetric and labelled.
+    points = [{**POINTS[0], "a_to_b": -25.0, "a_to_b_count": 5}]
+    yaxis = _dyad(points, compact=True)["layout"]["yaxis"]
+    assert yaxis["tickvals"] == [-25, 0, 25]
+    assert yaxis["ticktext"] == ["−25", "0", "+25"]
+
+
 GRAPH = {
     "nodes": [
         {"slug": "russia", "name": "Russia", "kind": "state", "colour": "#c62828", "activity": 9},
@@ -205,6 +319,21 @@ def test_every_network_edge_and_node_opens_its_pair_or_actor():
     sizes = actors["marker"]["size"]
     assert sizes[0] > sizes[1] > sizes[2]
     assert actors["marker"]["color"][0] == "#c62828"
+
+
+def test_the_network_legend_says_what_each_node_colour_means():
+    data = _network()
+    legend = [trace for trace in data["data"] if trace.get("showlegend")]
+    assert {trace["name"]: trace["marker"]["color"] for trace in legend} == {
+        "Russia": "#c62828",
+        "other actors": figures.NODE_COLOUR,
+    }
+    # Entries only: the legend draws no second copy of any node.
+    assert all(trace["x"] == [None] for trace in legend)
+    actors = next(trace for trace in data["data"] if trace.get("name") == "actors")
+    assert set(actors["marker"]["color"]) == {"#c62828", figures.NODE_COLOUR}
+    assert data["layout"]["showlegend"] is True
+    assert data["layout"]["legend"]["itemclick"] is False
 
 
 def test_a_large_graph_draws_only_the_busiest_actors_and_pairs():
