@@ -1,7 +1,7 @@
 """JSON API and exports, routed at the site root (see relwatch/urls.py)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
 from dashboard import api, exports
@@ -24,6 +24,16 @@ urlpatterns = [
             permission_classes=[ReadOnlyUnlessConfigured],
         ),
         name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularRedocView.as_view(
+            url_name="api-schema",
+            template_name="dashboard/api_docs.html",
+            authentication_classes=api.AUTHENTICATION,
+            permission_classes=[ReadOnlyUnlessConfigured],
+        ),
+        name="api-docs",
     ),
     path("export/events.csv", exports.events_csv, name="export-events-csv"),
     path("events.atom", exports.events_atom, name="events-atom"),

@@ -14,4 +14,6 @@ urlpatterns = [
     path("events/<int:pk>/", views.event, name="event"),
     path("articles/", views.articles, name="articles"),
     path("feeds/", views.feeds, name="feeds"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

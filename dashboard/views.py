@@ -15,7 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -33,10 +34,12 @@ from dashboard.pagination import CachedCountPaginator
 from dashboard.templatetags.dashboard_format import event_date
 from ingest.admin import create_event_url
 from ingest.models import Article, Feed, Mention
-from relations import analytics
+from ingest.triage import CATEGORY_BY_KIND
+from relations import analytics, categories
 from relations.models import (
     Actor,
     Affiliation,
+    Allegation,
     Event,
     Interaction,
     Participant,
@@ -655,3 +658,46 @@ def feeds(request):
             "health": summaries.ingestion_health(),
         },
     )
+
+
+# --- Reference ----------------------------------------------------------------------------------
+
+
+@dashboard_page
+def methodology(request):
+    """How the numbers are made: the scale, the categories' default scores, the kinds,
+    evidence statuses and the roll-up and sourcing rules, each read from the table or
+    choices the code uses, so the page cannot drift from what is computed."""
+    return render(
+        request,
+        "dashboard/methodology.html",
+        {
+            "score_min": categories.SCORE_MIN,
+            "score_max": categories.SCORE_MAX,
+            "categories": [
+                {"value": value, "label": label, "score": categories.DEFAULT_INTENSITY[value]}
+                for value, label in categories.Category.choices
+            ],
+            "kinds": [
+                {
+                    "label": label,
+                    "category": categories.Category(CATEGORY_BY_KIND[value]).label
+                    if value in CATEGORY_BY_KIND
+                    else None,
+                }
+                for value, label in Event.Kind.choices
+            ],
+            "precisions": Event.Precision.choices,
+            "evidence_statuses": Allegation.EvidenceStatus.choices,
+            "roles": Participant.Role.choices,
+            "rolling_kinds": [Actor.Kind(kind).label for kind in analytics.ROLLING_KINDS],
+            "fixed_kinds": [
+                label for value, label in Actor.Kind.choices if value not in analytics.ROLLING_KINDS
+            ],
+        },
+    )
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon."""
+    return redirect(static("favicon.svg"))

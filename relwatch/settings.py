@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Redoc for /api/docs/, served from static (no CDN).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "axes",
@@ -166,6 +168,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Actors, events, dyad series and the relations graph, read-only.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
     # Several models share choice sets; name them once so the schema has no clashes.
     "ENUM_NAME_OVERRIDES": {
         "EventKindEnum": "relations.models.Event.Kind",
