@@ -12,9 +12,13 @@ from ingest.triage import (
     dismiss_articles,
     draft_event,
     first_sentence,
+    fit,
     link_article,
+    next_article,
     source_from_article,
+    strip_wire_lead,
 )
+from relations.categories import default_score
 from relations.models import Actor, Event, Meeting, Statement
 from tests import factories
 from tests.relations.test_admin import formset
@@ -158,12 +162,162 @@ def test_a_drafted_allegation_names_claimant_and_accused(article, russia, hamas)
 
 
 def test_an_article_without_a_candidate_kind_drafts_a_statement_without_a_category(db):
-    article = factories.ArticleFactory(candidate_kind="")
+    article = factories.ArticleFactory(
+        candidate_kind="", title="Peskov speaks", summary="He spoke to reporters."
+    )
 
     draft = draft_event(article)
 
     assert draft.kind == "statement"
     assert "category" not in draft.initial
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "category", "cue"),
+    [
+        ("Russia condemns Israeli strikes on Gaza", "", "ACCUSE", "condemns"),
+        ("Moscow calls for an immediate ceasefire", "", "DEMAND", "calls for"),
+        ("Hamas welcomes Russia's position", "", "SUPPORT", "welcomes"),
+        ("Israel rejects Russian draft resolution", "", "REJECT", "rejects"),
+        ("Iran warns Israel over Gaza", "", "THREATEN", "warns"),
+        ("Zakharova on Kyiv", "The ministry accused Kyiv of lying.", "ACCUSE", "accused"),
+        ("Россия осудила удар по Газе", "", "ACCUSE", "осудила"),
+        ("إسرائيل ترفض القرار", "", "REJECT", "رفض"),
+        ("ישראל דחתה את ההצעה", "הממשלה דחה", "REJECT", "דחה"),
+    ],
+)
+def test_a_drafted_statement_guesses_its_category_from_cue_words(
+    db, russia, hamas, title, summary, category, cue
+):
+    article = factories.ArticleFactory(candidate_kind="", title=title, summary=summary)
+    factories.MentionFactory(article=article, actor=russia, count=2)
+    factories.MentionFactory(article=article, actor=hamas, count=1)
+
+    draft = draft_event(article)
+
+    assert draft.initial["category"] == category
+    assert draft.category_cue.casefold() == cue
+    # The speaker speaks to every other actor, at the category's default score.
+    assert draft.interactions == [
+        {"source": russia.pk, "target": hamas.pk, "score": default_score(category)}
+    ]
+
+
+def test_a_drafted_meeting_has_an_interaction_from_the_first_actor_to_each_other(
+    article, russia, hamas, israel
+):
+    factories.MentionFactory(article=article, actor=israel, count=1)
+
+    draft = draft_event(article)
+
+    assert draft.interactions == [
+        # Equally mentioned actors come by name.
+        {"source": hamas.pk, "target": israel.pk, "score": 2.1},
+        {"source": hamas.pk, "target": russia.pk, "score": 2.1},
+    ]
+
+
+def test_a_drafted_allegation_runs_from_the_claimant(article, russia, hamas):
+    draft = draft_event(article, kind="allegation")
+
+    assert draft.interactions == [{"source": hamas.pk, "target": russia.pk, "score": -2.0}]
+
+
+# Leads met in ../shared/corpus/realworld/ (al_monitor, allafrica) and in wire copy.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BERLIN, Feb 17 (Reuters) - More than 80 actors", "More than 80 actors"),
+        (
+            "By Matt Spetalnick, Olivia Le Poidevin and Parisa Hafezi WASHINGTON/GENEVA/DUBAI, "
+            "Feb 17 (Reuters) - Even for a U.S. president",
+            "Even for a U.S. president",
+        ),
+        ("By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - An independent", "An independent"),
+        ("By Jane Doe (Reuters) - Israel said", "Israel said"),
+        ("MOSCOW, Oct 26 (AP) — Russia said", "Russia said"),
+        ("JERUSALEM (Reuters) - Israel said", "Israel said"),
+        ("Reuters - Israel said", "Israel said"),
+        ("KYIV, Ukraine (AP) — Ukraine said", "Ukraine said"),
+        ("GAZA — Strikes hit", "Strikes hit"),
+        ("[Capital FM] Nairobi -- Aviation workers", "Aviation workers"),
+        ("[Premium Times] A wedding ended", "A wedding ended"),
+        ("МОСКВА, 26 окт — РИА Новости. Россия заявила", "Россия заявила"),
+        ("МОСКВА, 26 октября. /ТАСС/. Россия заявила", "Россия заявила"),
+        ("القدس (رويترز) - قال", "قال"),
+        # Not leads: prose that starts with "By", a dash inside a sentence, a time in brackets.
+        (
+            "By reaching back to Maoist tactics, the leader",
+            "By reaching back to Maoist tactics, the leader",
+        ),
+        (
+            "Tehran says more work is needed - the US is silent",
+            "Tehran says more work is needed - the US is silent",
+        ),
+        (
+            "Iran closed the Strait of Hormuz — a vital route",
+            "Iran closed the Strait of Hormuz — a vital route",
+        ),
+        ("US-Iran talks - day two", None),
+        ("[15:15:56] r@ttler: hello", None),
+    ],
+)
+def test_wire_bylines_and_datelines_are_stripped(text, expected):
+    assert strip_wire_lead(text) == (text if expected is None else expected)
+
+
+def test_the_prefilled_summary_and_quote_leave_the_wire_lead_out(db):
+    article = factories.ArticleFactory(
+        title="Hezbollah rejects plan",
+        summary="By Laila Bassam and Tala Ramadan DUBAI, Feb 17 (Reuters) - Armed group Hezbollah "
+        "rejected on Tuesday the plan. More later.",
+    )
+
+    draft = draft_event(article)
+
+    assert draft.initial["summary"].startswith("Armed group Hezbollah rejected")
+    assert draft.sources[0]["quote"] == "Armed group Hezbollah rejected on Tuesday the plan."
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("Hamas delegation visits Moscow", 20, "Hamas delegation…"),
+        ("Hamas, delegation visits", 8, "Hamas…"),
+        ("Supercalifragilistic", 8, "Superca…"),
+    ],
+)
+def test_fit_cuts_at_a_word_with_an_ellipsis(text, limit, expected):
+    assert fit(text, limit) == expected
+    assert len(fit(text, limit)) <= limit
+
+
+def test_linking_an_article_with_a_long_headline_keeps_its_history_reason_short(editor):
+    article = factories.ArticleFactory(title="Long headline " * 70, feed__title="F" * 300)
+    event = factories.StatementFactory()
+
+    link_article(article, event, editor)
+
+    reason = event.history.latest().history_change_reason
+    assert reason.startswith("Linked article “Long headline") and reason.endswith("…")
+    assert len(reason) <= 100
+    source = event.sources.get()
+    assert len(source.title) <= 500 and source.title.endswith("…")
+    assert len(source.outlet) <= 200
+
+
+def test_next_article_follows_the_inbox_order(db):
+    low = factories.ArticleFactory(relevance=0.2)
+    high = factories.ArticleFactory(relevance=0.9)
+    factories.ArticleFactory(relevance=1.0, review_status=Article.ReviewStatus.DISMISSED)
+    factories.ArticleFactory(relevance=1.0, event=factories.MeetingFactory())
+
+    assert next_article() == high
+    assert next_article(after=high) == low
+    low.review_status = Article.ReviewStatus.LINKED
+    low.save()
+    assert next_article(after=high) is None
 
 
 # --- the inbox admin ----------------------------------------------------------------------------
