@@ -1,7 +1,7 @@
 """JSON API and exports, routed at the site root (see relwatch/urls.py)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from dashboard import api, exports
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "api/docs/",
-        SpectacularRedocView.as_view(
+        SpectacularSwaggerSplitView.as_view(
             url_name="api-schema",
             template_name="dashboard/api_docs.html",
             authentication_classes=api.AUTHENTICATION,

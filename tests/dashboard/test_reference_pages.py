@@ -125,23 +125,39 @@ def test_the_api_reference_is_served_with_no_external_url(client):
     response = client.get("/api/docs/")
     body = html(response)
     assert response["Content-Type"].startswith("text/html")
-    # Nothing from another host: no CDN, no web fonts.
+    # Nothing from another host: no CDN, no web fonts, no validator badge.
     assert re.findall(r"https?://[^\s\"'<>]+", body) == []
     assert not re.search(r"(?:src|href)=\"//", body)
-    assert "<redoc spec-url=\"/api/schema/\"" in body
+    assert '<div id="swagger-ui"></div>' in body
 
 
 def test_the_api_reference_scripts_come_from_static_and_none_is_inline(client):
     body = html(client.get("/api/docs/"))
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S)
-    assert scripts
+    sources = []
     for attributes, content in scripts:
-        assert content.strip() == ""
-        source = re.search(r'src="([^"]+)"', attributes).group(1)
-        assert source.startswith("/static/")
+        assert content.strip() == "", "an inline script, which the CSP refuses"
+        sources.append(unescape(re.search(r'src="([^"]+)"', attributes).group(1)))
+    bundled = [source for source in sources if source.startswith("/static/")]
+    assert [source.rsplit("/", 1)[1] for source in bundled] == [
+        "swagger-ui-bundle.js",
+        "swagger-ui-standalone-preset.js",
+    ]
+    for source in bundled:
         served = client.get(source)
         assert served.status_code == 200
-        assert b"Redoc" in b"".join(served.streaming_content)[:200_000]
+        assert b"".join(served.streaming_content).strip()
+    # The start-up script is the page's own, asked for separately.
+    (own,) = [source for source in sources if not source.startswith("/static/")]
+    assert own.startswith("/api/docs/?script")
+    start = client.get(own)
+    assert start.status_code == 200
+    assert start["Content-Type"].startswith("application/javascript")
+    script = start.content.decode()
+    assert 'url: "/api/schema/"' in script
+    # No validator badge: swagger.io would be asked for an image of every page view.
+    assert '"validatorUrl": null' in script
+    assert "https://" not in script
 
 
 def test_the_api_reference_page_reads_the_schema_it_points_to(client):
