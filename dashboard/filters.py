@@ -13,7 +13,9 @@ from django.contrib.postgres.search import SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
+from dashboard.forms import KeepsBadDates
 from ingest.models import Article, Feed, Mention
+from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_BUCKETS, RELEVANCE_HELP
 from relations.categories import Category
 from relations.models import Actor, Alias, Allegation, Event, Participant
 from relations.search import MAX_QUERY_LENGTH, search_events, websearch_query
@@ -25,6 +27,12 @@ SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 MATCH_CHOICES = [("any", "Any of these actors"), ("all", "All of these actors")]
 BUCKET_CHOICES = [("week", "Week"), ("month", "Month")]
 BOOLEAN_CHOICES = [("1", "Yes"), ("0", "No"), ("true", "Yes"), ("false", "No")]
+
+
+def _picker(placeholder: str) -> forms.SelectMultiple:
+    """A multi-select that static/js/forms.js turns into a searchable picker with chips
+    (select2, served with the admin's static files); without the script it stays a select."""
+    return forms.SelectMultiple(attrs={"data-picker": "true", "data-placeholder": placeholder})
 
 
 def _truthy(value: str) -> bool:
@@ -81,12 +89,13 @@ def _actors_filter(help_text: str) -> django_filters.ModelMultipleChoiceFilter:
         method="filter_actors",
         label="Actors",
         help_text=help_text,
+        widget=_picker("Type a name…"),
     )
     return extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})(actors)
 
 
-class DateRangeForm(forms.Form):
-    """Refuses a range that ends before it starts."""
+class DateRangeForm(KeepsBadDates, forms.Form):
+    """Refuses a range that ends before it starts (and shows a mistyped date as typed)."""
 
     def clean(self):
         cleaned = super().clean()
@@ -103,16 +112,22 @@ class EventFilter(django_filters.FilterSet):
         method="filter_nothing",
         label="Match",
         empty_label=None,
+        initial="any",
         help_text="With several actors: events with any of them (default) or all of them.",
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Event.Kind.choices, label="Kind")
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label="Category")
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Event.Kind.choices, label="Kind", widget=_picker("Any kind")
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=Category.choices, label="Category", widget=_picker("Any category")
+    )
     since = _date_filter("gte", "From")
     until = _date_filter("lte", "Until")
     evidence_status = django_filters.MultipleChoiceFilter(
         field_name="allegation__evidence_status",
         choices=Allegation.EvidenceStatus.choices,
         label="Evidence status",
+        widget=_picker("Any status"),
     )
     q = _search_filter()
     status = django_filters.ChoiceFilter(
@@ -151,23 +166,57 @@ class EventFilter(django_filters.FilterSet):
         return search_events(queryset, value)
 
 
+# The inbox's orders; each ends in the id so that pages never overlap.
+ARTICLE_ORDERS = {
+    "newest": ("Newest first", ("-published_at", "-id")),
+    "relevance": ("Most relevant first", ("-relevance", "-published_at", "-id")),
+}
+
+
 class ArticleFilter(django_filters.FilterSet):
     feed = django_filters.ModelChoiceFilter(queryset=Feed.objects.all(), label="Feed")
     actor = _actors_filter("Articles mentioning any of these actor slugs.")
     kind = django_filters.ChoiceFilter(
-        field_name="candidate_kind", choices=Article.CandidateKind.choices, label="Candidate kind"
+        field_name="candidate_kind",
+        choices=Article.CandidateKind.choices,
+        label="Candidate kind",
+        help_text=CANDIDATE_KIND_HELP,
     )
     review_status = django_filters.ChoiceFilter(
-        choices=Article.ReviewStatus.choices, label="Review status"
+        choices=Article.ReviewStatus.choices, label="Review status", empty_label="Any status"
     )
     q = _search_filter()
+    relevance = django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _) in RELEVANCE_BUCKETS.items()],
+        method="filter_relevance",
+        label="Relevance",
+        empty_label="Any relevance",
+        help_text=RELEVANCE_HELP,
+    )
+    # For scripts (the API); the pages offer the buckets above and keep this one as it came.
     min_relevance = django_filters.NumberFilter(
-        field_name="relevance", lookup_expr="gte", label="Minimum relevance"
+        field_name="relevance",
+        lookup_expr="gte",
+        label="Minimum relevance",
+        help_text="From 0 to 1.",
+        widget=forms.HiddenInput,
+    )
+    order = django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _) in ARTICLE_ORDERS.items()],
+        method="filter_order",
+        label="Order",
+        empty_label=None,
     )
 
     class Meta:
         model = Article
         fields: list[str] = []
+
+    def filter_relevance(self, queryset, name, value):
+        return queryset.filter(RELEVANCE_BUCKETS[value][1])
+
+    def filter_order(self, queryset, name, value):
+        return queryset.order_by(*ARTICLE_ORDERS[value][1])
 
     def filter_actors(self, queryset, name, actors):
         actor_ids = [actor.pk for actor in actors]
@@ -188,7 +237,9 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 class ActorFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label="Kind")
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Actor.Kind.choices, label="Kind", widget=_picker("Any kind")
+    )
     q = extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH})(
         django_filters.CharFilter(
             method="filter_search", label="Name or alias", max_length=MAX_QUERY_LENGTH

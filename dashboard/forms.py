@@ -8,9 +8,14 @@ too; these forms hold what only a page needs.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
+
+from dashboard.templatetags.dashboard_format import date_with_precision
 
 ROLLUP_CHOICES = [
     ("1", "Roll people up to their organisation or state"),
@@ -32,6 +37,34 @@ def with_defaults(query: QueryDict, form_class: type[forms.Form]) -> QueryDict:
     return data
 
 
+def parse_iso_date(value: str) -> dt.date | None:
+    """A YYYY-MM-DD date, or None: what every date filter accepts (``ISO_DATE``)."""
+    try:
+        return dt.datetime.strptime(value, ISO_DATE[0]).date()
+    except (TypeError, ValueError):
+        return None
+
+
+class KeepsBadDates:
+    """A form mixin that shows a date the reader typed wrong as typed.
+
+    A browser empties an ``<input type="date">`` whose value is not a real date, so the
+    field beside the message "Enter a valid date" would look blank. After cleaning, such a
+    field is drawn as a text input holding what was sent (for this form only: Django copies
+    the fields and their widgets for each form)."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            field = self.fields.get(name)
+            widget = getattr(field, "widget", None)
+            if not isinstance(widget, forms.DateInput) or widget.input_type != "date":
+                continue
+            if parse_iso_date(self[name].value() or "") is None:
+                widget.input_type = "text"
+                widget.attrs["placeholder"] = "YYYY-MM-DD"
+
+
 class PageForm(forms.Form):
     """Which page of a list: a positive whole number, and not past the last page."""
 
@@ -41,16 +74,18 @@ class PageForm(forms.Form):
         return self.cleaned_data.get("page") or 1
 
 
-class WindowForm(forms.Form):
+class WindowForm(KeepsBadDates, forms.Form):
     """A date window and whether people are rolled up, for the relationship charts."""
 
     since = forms.DateField(
+        label="From",
         required=False,
         input_formats=ISO_DATE,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="First day (empty: from the first event).",
     )
     until = forms.DateField(
+        label="Until",
         required=False,
         input_formats=ISO_DATE,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -141,3 +176,88 @@ class TimelineChartForm(PageForm):
 
     def clean_lanes(self) -> str:
         return self.cleaned_data.get("lanes") or "kind"
+
+
+# --- The line that sums up the active filters ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActiveValue:
+    text: str
+    drop_url: str
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    name: str
+    label: str
+    values: tuple[ActiveValue, ...]
+
+
+@dataclass(frozen=True)
+class FilterSummary:
+    filters: tuple[ActiveFilter, ...]
+    clear_url: str
+
+    def __bool__(self) -> bool:
+        return bool(self.filters)
+
+    def __len__(self) -> int:
+        return len(self.filters)
+
+
+def _choice_labels(field: forms.Field) -> dict[str, str]:
+    """A choice field's labels by value, from choices already in memory. Model choices that
+    the view did not list (``views._listed_choices``) would cost a query: they show as sent."""
+    choices = getattr(field.widget, "choices", None)
+    if not choices or isinstance(choices, ModelChoiceIterator):
+        return {}
+    return {str(value): str(label) for value, label in choices}
+
+
+def _shown(field: forms.Field, value: str, labels: dict[str, str]) -> str:
+    """A filter's value as the lists show such values: choices by label, dates as the event
+    rows write them ("1 October 2023"), words in quotes; anything unreadable as sent."""
+    if value in labels:
+        return labels[value]
+    if isinstance(field, forms.DateField):
+        day = parse_iso_date(value)
+        return date_with_precision(day) if day else value
+    if isinstance(field, forms.CharField) and not isinstance(field, forms.ChoiceField):
+        return f"“{value}”"
+    return value
+
+
+def _url(path: str, params: list[tuple[str, str]]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def filter_summary(form: forms.Form, query: QueryDict, path: str) -> FilterSummary:
+    """The filters a reader chose in ``query``, each value with a link to ``path`` without it.
+
+    Read from the query rather than the cleaned data, so a value the form refused is listed
+    too (and can be dropped). Empty values and a field's default (``initial``: "any of these
+    actors") are no filter. Every link leaves out the page number: with fewer filters the
+    list is longer, and page 3 of the old list means nothing in it."""
+    params = [
+        (name, value)
+        for name, values in query.lists()
+        for value in values
+        if value != "" and name != "page"
+    ]
+    filters = []
+    for bound in form:
+        field = bound.field
+        default = "" if field.initial is None else str(field.initial)
+        chosen = [value for name, value in params if name == bound.html_name and value != default]
+        if not chosen:
+            continue
+        labels = _choice_labels(field)
+        values = []
+        for value in dict.fromkeys(chosen):  # each value once, in the order given
+            rest = [(name, v) for name, v in params if (name, v) != (bound.html_name, value)]
+            values.append(ActiveValue(_shown(field, value, labels), _url(path, rest)))
+        filters.append(ActiveFilter(bound.html_name, str(bound.label), tuple(values)))
+    names = {bound.html_name for bound in form}
+    kept = [(name, value) for name, value in params if name not in names]
+    return FilterSummary(tuple(filters), _url(path, kept))

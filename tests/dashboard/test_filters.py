@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+from html import unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -15,6 +17,7 @@ from dashboard.filters import (
     published_events_for,
 )
 from relations.models import Actor, Allegation, Event
+from tests.dashboard.world import build_world
 from tests.factories import (
     ActorFactory,
     AliasFactory,
@@ -200,3 +203,159 @@ def test_window_and_dyad_forms_check_their_input(actors):
     assert not DyadForm({"a": "russia", "b": "russia"}).is_valid()
     assert "b" in DyadForm({"a": "russia", "b": "nowhere"}).errors
     assert not DyadForm({"a": "russia", "b": "hamas", "bucket": "year"}).is_valid()
+
+
+# --- On the pages: the line of active filters, the pickers, bad values kept ---------------------
+
+
+def body_of(response) -> str:
+    return response.content.decode()
+
+
+def active_filters_of(response) -> str:
+    """The text of the line of active filters above the results ('' when there is none)."""
+    match = re.search(r'<div class="active-filters".*?</div>', body_of(response), re.S)
+    if not match:
+        return ""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", match.group(0))).split())
+
+
+def drop_link(response, label: str) -> str:
+    """The URL of the × that drops one active value, found by its accessible label."""
+    match = re.search(
+        rf'<a class="chip-drop" href="([^"]*)"[^>]*aria-label="Remove {re.escape(label)}"',
+        body_of(response),
+    )
+    assert match, f"no link drops {label!r}"
+    return unescape(match.group(1))
+
+
+def listed_events(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-event-id="(\d+)"', body_of(response))]
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def test_the_timeline_sums_up_its_active_filters_as_the_rows_write_dates(client, world):
+    response = client.get(
+        "/timeline/?actor=russia&actor=hamas&match=any&kind=meeting&kind=statement"
+        "&since=2023-10-01&until=&q=&lanes=actor"
+    )
+
+    assert response.status_code == 200
+    line = active_filters_of(response)
+    assert "Actors: Russia × Hamas ×" in line
+    assert "Kind: Meeting × Statement ×" in line
+    # The date as the event rows show theirs ("26 October 2023"), not as typed.
+    assert "From: 1 October 2023 ×" in line
+    # Defaults and empty fields are no filter; the chart's lanes are not a filter either.
+    for absent in ("Match", "Until", "Search", "lanes", "Lanes"):
+        assert absent not in line
+    assert "4 active" not in body_of(response) and "3 active" in body_of(response)
+
+
+def test_each_active_filter_links_to_the_page_without_it(client, world):
+    url = "/timeline/?actor=russia&actor=hamas&kind=meeting&since=2023-10-01&lanes=actor&page=1"
+    response = client.get(url)
+    assert listed_events(response) == [world.meeting.pk]
+
+    without_hamas = drop_link(response, "Actors: Hamas")
+    assert without_hamas == ("/timeline/?actor=russia&kind=meeting&since=2023-10-01&lanes=actor")
+    without_kind = client.get(drop_link(response, "Kind: Meeting"))
+    assert "Kind" not in active_filters_of(without_kind)
+    assert "Actors: Russia × Hamas ×" in active_filters_of(without_kind)
+    assert set(listed_events(without_kind)) == {
+        world.meeting.pk,
+        world.praise.pk,
+        world.condemnation.pk,
+        world.allegation.pk,
+    }
+    without_date = drop_link(response, "From: 1 October 2023")
+    assert "since" not in without_date and "page" not in without_date
+    # "Clear all" keeps what is not a filter (the chart's lanes).
+    assert 'href="/timeline/?lanes=actor">Clear all</a>' in body_of(response)
+
+
+def test_a_single_filter_has_no_clear_all_and_no_filter_no_line(client, world):
+    one = client.get("/timeline/?kind=meeting")
+    assert "Kind: Meeting" in active_filters_of(one)
+    assert drop_link(one, "Kind: Meeting") == "/timeline/"
+    assert "Clear all" not in body_of(one)
+    assert active_filters_of(client.get("/timeline/?since=&q=&match=any")) == ""
+
+
+def test_match_all_is_an_active_filter_and_any_is_not(client, world):
+    response = client.get("/timeline/?actor=russia&actor=hamas&match=all")
+    assert "Match: All of these actors ×" in active_filters_of(response)
+    assert drop_link(response, "Match: All of these actors") == (
+        "/timeline/?actor=russia&actor=hamas"
+    )
+
+
+def test_a_bad_date_stays_in_its_field_with_its_message(client, world):
+    response = client.get("/timeline/?since=2023-13-45&kind=meeting")
+
+    assert response.status_code == 400
+    body = body_of(response)
+    field = re.search(r'<input[^>]*name="since"[^>]*>', body).group(0)
+    # A date input would show a blank box for a date that does not exist: a text box keeps it.
+    assert 'type="text"' in field and 'value="2023-13-45"' in field
+    assert 'aria-invalid="true"' in field
+    assert re.search(r'id="id_since_error"><li>Enter a valid date.</li>', body)
+    assert "From: Enter a valid date." in body  # the alert names the field by its label
+    # The summary lists the refused value as sent, with a way to drop it.
+    assert "From: 2023-13-45 ×" in active_filters_of(response)
+    assert drop_link(response, "From: 2023-13-45") == "/timeline/?kind=meeting"
+    # A real date in a wrong order keeps its date input.
+    ordered = body_of(client.get("/timeline/?since=2023-12-01&until=2023-01-01"))
+    assert re.search(r'<input type="date" name="until" value="2023-01-01"', ordered)
+
+
+def test_a_bad_choice_is_listed_as_sent_with_its_message(client, world):
+    response = client.get("/timeline/?actor=atlantis&actor=russia")
+    assert response.status_code == 400
+    assert "Actors: Select a valid choice. atlantis is not one of the available choices." in (
+        unescape(body_of(response))
+    )
+    assert "Actors: atlantis × Russia ×" in active_filters_of(response)
+    assert drop_link(response, "Actors: atlantis") == "/timeline/?actor=russia"
+
+
+def test_the_pair_window_keeps_a_bad_date_too(client, world):
+    response = client.get("/relations/russia/hamas/?until=yesterday")
+    assert response.status_code == 400
+    field = re.search(r'<input[^>]*name="until"[^>]*>', body_of(response)).group(0)
+    assert 'type="text"' in field and 'value="yesterday"' in field
+    assert "Until: Enter a valid date." in body_of(response)
+    assert re.search(r'<input type="date" name="since"', body_of(client.get("/relations/")))
+
+
+def test_the_actor_picker_is_a_select_served_with_its_options(client, world):
+    """Without a script the picker is a plain multi-select with every actor, the chosen ones
+    selected; the page loads select2 from the admin's static files before forms.js."""
+    body = body_of(client.get("/timeline/?actor=hamas"))
+    select = re.search(r'<select[^>]*name="actor"[^>]*>.*?</select>', body, re.S).group(0)
+    assert "data-picker" in select and " multiple" in select
+    assert '<option value="hamas" selected>Hamas</option>' in select
+    assert '<option value="russia">Russia</option>' in select
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', body)
+    picker = [s for s in scripts if "select2" in s or "jquery" in s]
+    assert picker and all(s.startswith("/static/admin/") for s in picker)
+    assert scripts.index(next(s for s in scripts if "select2" in s)) < scripts.index(
+        next(s for s in scripts if s.endswith("js/forms.js"))
+    )
+    assert "admin/css/vendor/select2/select2.min.css" in body
+    assert re.search(r'<input type="date" name="since"', body)
+
+
+def test_the_article_inbox_and_actor_list_sum_up_their_filters(client, world):
+    articles = client.get(f"/articles/?actor=russia&feed={world.feed.pk}&q=Moscow")
+    line = active_filters_of(articles)
+    assert "Actors: Russia ×" in line and "Feed: Wire feed ×" in line
+    assert "Search: “Moscow” ×" in line
+    actors = client.get("/actors/?kind=person&is_core=")
+    assert active_filters_of(actors).startswith("Filtered by Kind: Person ×")
+    assert drop_link(actors, "Kind: Person") == "/actors/"
