@@ -32,6 +32,7 @@ from dashboard.templatetags.dashboard_format import (
     score_class,
     signed_score,
 )
+from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_HELP, relevance_bucket
 
 
 def _allegation(event):
@@ -86,7 +87,7 @@ def url_prefix(viewname: str, example: str | int = 0) -> str:
 
 def event_items(events: Iterable) -> Markup:
     """The ``<li>`` of each event, read as the views' ``_for_lists`` reads them (allegation and
-    participants' actors prefetched, ``mean_score`` annotated)."""
+    participants' actors prefetched, ``net_score`` annotated)."""
     return _render(
         "dashboard/rows/events.jinja",
         events=events,
@@ -96,7 +97,8 @@ def event_items(events: Iterable) -> Markup:
 
 def article_items(articles: Iterable, *, can_triage: bool, can_see_drafts: bool) -> Markup:
     """The inbox's ``<li>`` for each article (feed, event and mentions' actors prefetched, and
-    ``create_event_url`` set when the reader may triage)."""
+    ``create_event_url`` set when the reader may triage). An editor's Dismiss and Restore
+    buttons submit the page's ``triage-form`` (CSRF token and ``next``) to the admin's URLs."""
     return _render(
         "dashboard/rows/articles.jinja",
         articles=articles,
@@ -105,6 +107,9 @@ def article_items(articles: Iterable, *, can_triage: bool, can_see_drafts: bool)
         event_prefix=url_prefix("dashboard:event"),
         actor_prefix=url_prefix("dashboard:actor", "a0"),
         change_prefix=reverse("admin:ingest_article_change", args=[0]).removesuffix("0/change/"),
+        relevance_bucket=relevance_bucket,
+        relevance_help=RELEVANCE_HELP,
+        candidate_kind_help=CANDIDATE_KIND_HELP,
     )
 
 

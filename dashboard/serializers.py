@@ -7,6 +7,7 @@ dashboard.api), so a page of results costs the same few queries however long it 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -29,6 +30,12 @@ from relations.models import (
     Statement,
     independent_outlets,
 )
+
+
+def net_score(scores: Iterable[float]) -> float:
+    """An event's net score: the sum of its interactions' scores, as the API, the CSV and
+    the pages name and show it (0.0 without interactions)."""
+    return round(sum(scores, 0.0), 3)
 
 
 class AliasSerializer(serializers.ModelSerializer):
@@ -139,7 +146,9 @@ class EventSerializer(serializers.ModelSerializer):
     participants = ParticipantSerializer(many=True, read_only=True)
     interactions = InteractionSerializer(many=True, read_only=True)
     sources = SourceSerializer(many=True, read_only=True)
-    net_score = serializers.SerializerMethodField()
+    net_score = serializers.SerializerMethodField(
+        help_text="Net score: the sum of the interactions' scores (0 without interactions)."
+    )
     independent_outlets = serializers.SerializerMethodField()
     meeting = MeetingDetailSerializer(read_only=True, allow_null=True)
     statement = StatementDetailSerializer(read_only=True, allow_null=True)
@@ -171,8 +180,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
     def get_net_score(self, event: Event) -> float:
-        """The sum of the event's interaction scores."""
-        return round(sum(interaction.score for interaction in event.interactions.all()), 3)
+        return net_score(interaction.score for interaction in event.interactions.all())
 
     def get_independent_outlets(self, event: Event) -> int:
         return independent_outlets(event.sources.all())
@@ -536,7 +544,7 @@ def _event_row_data(row, *, url, participants, interactions, sources, responses,
         "updated_at": _datetime(row["updated_at"]),
         "participants": participants,
         "interactions": interactions,
-        "net_score": round(sum(item["score"] for item in interactions), 3),
+        "net_score": net_score(item["score"] for item in interactions),
         "sources": [source_json(source) for source in sources],
         "independent_outlets": independent_outlets(sources),
         "meeting": meeting,
@@ -659,7 +667,7 @@ def event_page_data(event_ids: list[int], *, show_drafts: bool) -> list[dict]:
     for event in events:
         for interaction in event["interactions"]:
             interaction["score"] = _float(interaction["score"])
-        event["net_score"] = round(sum(i["score"] for i in event["interactions"]), 3)
+        event["net_score"] = net_score(i["score"] for i in event["interactions"])
         event["independent_outlets"] = independent_outlets(
             [_Outlet(source["url"], source["outlet"]) for source in event["sources"]]
         )

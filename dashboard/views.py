@@ -13,14 +13,14 @@ from urllib.parse import quote_plus, urlencode
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
-from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from dashboard import figures, rows, summaries
+from dashboard import exports, figures, rows, summaries
 from dashboard.filters import ActorFilter, ArticleFilter, EventFilter, published_events_for
 from dashboard.forms import (
     WINDOW_PRESETS,
@@ -31,6 +31,7 @@ from dashboard.forms import (
     with_defaults,
 )
 from dashboard.pagination import CachedCountPaginator
+from dashboard.serializers import net_score
 from dashboard.templatetags.dashboard_format import event_date
 from ingest.admin import create_event_url
 from ingest.models import Article, Feed, Mention
@@ -147,10 +148,23 @@ def _with_scores(events):
     return events.annotate(mean_score=Subquery(mean))
 
 
+def _with_net_scores(events):
+    """Events with their net score (the sum of their interactions' scores, as the API and
+    the CSV name it; None without interactions), read in the same query."""
+    net = (
+        Interaction.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(net=Sum("score"))
+        .values("net")
+    )
+    return events.annotate(net_score=Subquery(net))
+
+
 def _for_lists(events):
     """What an event list shows, prefetched so the number of queries stays fixed."""
     return (
-        _with_scores(events)
+        _with_net_scores(events)
         .select_related("allegation")
         .prefetch_related(
             Prefetch("participants", queryset=Participant.objects.select_related("actor"))
@@ -311,6 +325,7 @@ def timeline(request):
         figure=figures.figure_json(figure),
         chart_limit=TIMELINE_CHART_LIMIT,
         lanes=lanes,
+        downloads=exports.download_urls(exports.query_pairs(request.GET)),
     )
     return render(request, "dashboard/timeline.html", context)
 
@@ -441,6 +456,7 @@ def pair(request, a, b):
         reverse_url=_pair_url(b, a, query),
         whole_window_url=f"{here}?{urlencode(query)}#events",
         timeline_url=f"{reverse('dashboard:timeline')}?{urlencode(timeline_query)}",
+        downloads=exports.download_urls(timeline_query),
     )
     return render(request, "dashboard/pair.html", context)
 
@@ -520,6 +536,7 @@ def actor(request, slug):
             "events": _for_lists(events)[:20],
             "articles": articles,
             "timeline_url": f"{reverse('dashboard:timeline')}?{urlencode({'actor': slug})}",
+            "downloads": exports.download_urls([("actor", slug)]),
         },
     )
 
@@ -580,6 +597,10 @@ def event(request, pk):
             else None,
             "sources": sources,
             "independent_outlets": independent_outlets(sources),
+            "net_score": net_score(i.score for i in interactions),
+            "average_score": (
+                sum(i.score for i in interactions) / len(interactions) if interactions else None
+            ),
             "articles": event.articles.select_related("feed").order_by("-published_at")[:50],
             "responses": responses,
             "responded_to": responded_to,
