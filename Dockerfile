@@ -1,6 +1,6 @@
 # Relwatch for production: one image for the web, worker and beat services of
-# docker-compose.yml. The embedded PostgreSQL/Redis of `make run` are never used here:
-# DATABASE_URL and REDIS_URL are always set.
+# docker-compose.yml. The embedded PostgreSQL/Redis of `make run` (the `embedded` extra)
+# are not installed here: DATABASE_URL and REDIS_URL are always set.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -31,13 +31,6 @@ RUN DEBUG=false \
 
 EXPOSE 8000
 
-# Workers: WEB_CONCURRENCY (gunicorn reads it; default 1, compose sets 3). The heartbeat
-# files live in memory, not on the container's overlay filesystem.
-CMD ["gunicorn", "relwatch.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--error-logfile", "-", \
-     "--timeout", "60", \
-     "--graceful-timeout", "20", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--no-control-socket"]
+# gunicorn's options are in relwatch/gunicorn.conf.py, shared with `make run`; workers:
+# WEB_CONCURRENCY (gunicorn reads it; default 1, compose sets 3).
+CMD ["gunicorn", "-c", "relwatch/gunicorn.conf.py", "relwatch.wsgi:application"]

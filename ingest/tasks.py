@@ -9,22 +9,16 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from ingest import pipeline, scheduling
 
 logger = logging.getLogger(__name__)
 
-_LIMITS = {
-    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-}
+# Time limits, late acknowledgement, redelivery on a lost worker and ignored results are the
+# app's defaults for every task (CELERY_TASK_* in relwatch/settings.py), written once there.
 
 
-@shared_task(name="ingest.tasks.poll_due_feeds", **_LIMITS)
+@shared_task(name="ingest.tasks.poll_due_feeds")
 def poll_due_feeds() -> int:
     """Enqueue one fetch per due feed (run by beat every minute). Returns how many."""
     enqueued = 0
@@ -49,7 +43,6 @@ def poll_due_feeds() -> int:
     retry_backoff=True,
     retry_backoff_max=60,
     max_retries=8,
-    **_LIMITS,
 )
 def fetch_feed(self, feed_id: int) -> str:
     """Fetch one feed; the outcome, or "skipped" when another fetch holds it."""

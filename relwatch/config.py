@@ -15,8 +15,22 @@ from relwatch import services
 from relwatch.env import envstr
 
 
+def _service_url(name: str, what: str) -> str:
+    """``name`` from the environment, else the URL a running `make run` published under var/.
+    Settings never start a service: that is the supervisor's job."""
+    url = envstr(name) or services.published_url(name)
+    if not url:
+        raise ImproperlyConfigured(
+            f"{name} is not set and no `make run` is serving from "
+            f"{services.var_dir()}. Set {name} to your {what}, or start Relwatch with "
+            "`make run`, or run this command through `python -m relwatch.supervisor exec -- "
+            f"...`, which starts an embedded {what} under var/."
+        )
+    return url
+
+
 def database_config() -> dict:
-    url = envstr("DATABASE_URL") or services.embedded_database_url()
+    url = _service_url("DATABASE_URL", "PostgreSQL")
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
@@ -47,7 +61,7 @@ def database_url(settings_dict: dict) -> str:
 
 
 def redis_url() -> str:
-    return envstr("REDIS_URL") or services.embedded_redis_url()
+    return _service_url("REDIS_URL", "Redis")
 
 
 def cache_location(broker_url: str) -> str:
@@ -61,7 +75,8 @@ def cache_location(broker_url: str) -> str:
 
 
 def secret_key(debug: bool, key_file: Path) -> str:
-    """SECRET_KEY from the environment; in DEBUG, a generated one kept under var/."""
+    """SECRET_KEY from the environment; in DEBUG, the one `make run` keeps under var/, or one
+    for this process alone. Settings write nothing: the supervisor generates the kept key."""
     key = envstr("SECRET_KEY")
     if key:
         return key
@@ -71,7 +86,11 @@ def secret_key(debug: bool, key_file: Path) -> str:
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=true for local development."
         )
-    return generated_secret_key(key_file)
+    try:
+        return _read_key(key_file)
+    except FileNotFoundError:
+        # Sessions signed with it end with the process; `make run` keeps one instead.
+        return secrets.token_urlsafe(50)
 
 
 def generated_secret_key(key_file: Path) -> str:

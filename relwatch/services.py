@@ -11,6 +11,7 @@ services itself once every child is gone.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -45,6 +46,36 @@ def redis_socket(var: Path | None = None) -> Path:
 
 def redis_pidfile(var: Path | None = None) -> Path:
     return redis_dir(var) / "redis.pid"
+
+
+def published_urls_file(var: Path | None = None) -> Path:
+    return (var or var_dir()) / "services.json"
+
+
+def publish_urls(var: Path, urls: dict[str, str]) -> None:
+    """Record the URLs of the embedded services that this process (the supervisor) runs, so
+    that a command started beside it (`manage.py shell`, a test run) reads them instead of
+    starting anything."""
+    path = published_urls_file(var)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps({"pid": os.getpid(), **urls}))
+    partial.replace(path)
+
+
+def unpublish_urls(var: Path) -> None:
+    with contextlib.suppress(OSError):
+        published_urls_file(var).unlink()
+
+
+def published_url(name: str, var: Path | None = None) -> str:
+    """The URL ``name`` (DATABASE_URL, REDIS_URL) a running supervisor published under var/,
+    or "" when none did or its process is gone. Reads a file; starts nothing."""
+    try:
+        published = json.loads(published_urls_file(var).read_text())
+        pid = int(published["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return str(published.get(name, "")) if pid_alive(pid) else ""
 
 
 def _pgserver():

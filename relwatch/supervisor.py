@@ -112,6 +112,18 @@ class Services:
             self.redis = True
             os.environ["REDIS_URL"] = services.embedded_redis_url(self.var)
             say(f"embedded Redis up (socket: {services.redis_socket(self.var)})")
+        if self.owner:
+            services.publish_urls(
+                self.var,
+                {
+                    name: os.environ[name]
+                    for name, embedded in (
+                        ("DATABASE_URL", need_database),
+                        ("REDIS_URL", need_redis),
+                    )
+                    if embedded
+                },
+            )
 
     def _claim(self) -> bool:
         try:
@@ -127,6 +139,7 @@ class Services:
     def stop(self) -> None:
         if not self.owner or not (self.database or self.redis):
             return
+        services.unpublish_urls(self.var)
         if self.redis:
             services.stop_embedded_redis(self.var)
             self.redis = False
@@ -149,6 +162,8 @@ class Child:
     argv: list[str]
     # Added to the process's niceness (lower CPU priority); inherited by its children.
     niceness: int = 0
+    # Added to the environment the supervisor hands every child.
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     reader: threading.Thread | None = field(default=None, repr=False)
 
@@ -161,7 +176,7 @@ class Child:
         # (gunicorn workers, Celery pool processes).
         self.process = subprocess.Popen(
             argv,
-            env=env,
+            env={**env, **self.env},
             cwd=services.BASE_DIR,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -200,6 +215,7 @@ class Child:
 
 
 WORKER_NICENESS = 10
+GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
 
 
 def child_commands(host: str, port: int, web_workers: int) -> list[Child]:
@@ -207,29 +223,8 @@ def child_commands(host: str, port: int, web_workers: int) -> list[Child]:
     return [
         Child(
             "web",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "relwatch.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(web_workers),
-                "--access-logfile",
-                "-",
-                "--error-logfile",
-                "-",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "10",
-                "--name",
-                "relwatch-web",
-                # gunicorn's control socket defaults to one path per user (~/.gunicorn);
-                # nothing here uses it, and two instances would fight over it.
-                "--no-control-socket",
-            ],
+            [python, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "relwatch.wsgi:application"],
+            env={"GUNICORN_BIND": f"{host}:{port}", "WEB_CONCURRENCY": str(web_workers)},
         ),
         Child(
             "worker",
@@ -263,8 +258,6 @@ def child_commands(host: str, port: int, web_workers: int) -> list[Child]:
                 "beat",
                 "--loglevel",
                 "INFO",
-                "-S",
-                "django_celery_beat.schedulers:DatabaseScheduler",
             ],
         ),
     ]

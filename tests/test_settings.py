@@ -115,8 +115,43 @@ def test_the_var_dir_follows_relwatch_var_dir(tmp_path):
     shown = json.loads(result.stdout)
     assert shown["VAR_DIR"] == str(tmp_path)
     assert shown["STATIC_ROOT"] == str(tmp_path / "staticfiles")
-    # DEBUG without SECRET_KEY keeps a generated key there.
-    assert len((tmp_path / "secret_key").read_text()) >= 50
+    # DEBUG without SECRET_KEY reads the key `make run` keeps there; settings write nothing.
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_urls_settings_start_nothing_and_say_how_to_start(tmp_path):
+    result = import_settings({"DEBUG": "true", "RELWATCH_VAR_DIR": str(tmp_path)})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set and no `make run` is serving" in (
+        result.stderr
+    )
+    assert "python -m relwatch.supervisor exec" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_settings_read_the_urls_a_running_supervisor_published(tmp_path):
+    services.publish_urls(
+        tmp_path, {"DATABASE_URL": UNUSED_DATABASE_URL, "REDIS_URL": UNUSED_REDIS_URL}
+    )
+
+    result = import_settings({"DEBUG": "true", "RELWATCH_VAR_DIR": str(tmp_path)})
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["DATABASE_HOST"] == "127.0.0.1"
+    assert shown["BROKER"] == UNUSED_REDIS_URL
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["services.json"]
+
+
+def test_urls_published_by_a_process_that_is_gone_are_ignored(tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    services.published_urls_file(tmp_path).write_text(
+        json.dumps({"pid": gone.pid, "DATABASE_URL": UNUSED_DATABASE_URL})
+    )
+
+    assert services.published_url("DATABASE_URL", tmp_path) == ""
 
 
 def test_production_defaults_are_the_strict_ones(tmp_path):

@@ -127,11 +127,16 @@ def test_a_redelivered_task_takes_back_its_own_claim(httpserver, private_allowed
 
 
 def test_tasks_are_acknowledged_late_and_time_limited():
+    conf = tasks.fetch_feed.app.conf
     for task in (tasks.poll_due_feeds, tasks.fetch_feed):
         assert task.acks_late is True
         assert task.reject_on_worker_lost is True
-        assert 0 < task.soft_time_limit < task.time_limit
-    assert tasks.fetch_feed.time_limit <= scheduling.claim_lease().total_seconds()
+        assert task.ignore_result is True
+        # The worker applies the app's limits to a task that sets none of its own.
+        soft = task.soft_time_limit or conf.task_soft_time_limit
+        hard = task.time_limit or conf.task_time_limit
+        assert 0 < soft < hard
+        assert hard <= scheduling.claim_lease().total_seconds()
 
 
 def test_the_beat_schedule_polls_due_feeds_every_minute():
