@@ -670,6 +670,8 @@ def network_figure(
             mode="markers+text",
             text=[text(node["name"]) for node in nodes],
             textposition="top center",
+            # A name wider than the space beside its node (on a phone) runs into the margin.
+            cliponaxis=False,
             customdata=[
                 [actor_url(node["slug"]), text(node["name"]), node.get("activity") or 0]
                 for node in nodes

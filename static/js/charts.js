@@ -23,6 +23,39 @@
     return null;
   }
 
+  // Narrower than this (a phone), a colour bar beside the plot would take a third of its
+  // width: it is laid flat above the plot instead (below it when the x axis labels are on
+  // top, as on the heatmap, whose slanted labels stand upright).
+  var NARROW_PX = 560;
+
+  function fitNarrow(figure) {
+    var layout = figure.layout || {};
+    var labelsOnTop = Boolean(layout.xaxis && layout.xaxis.side === "top");
+    if (labelsOnTop && layout.xaxis.tickangle) {
+      // Slanted names on top reach past the last column and squeeze the cells; upright
+      // ones need height only.
+      layout.xaxis.tickangle = -90;
+    }
+    (figure.data || []).forEach(function (trace) {
+      [trace, trace.marker].forEach(function (holder) {
+        if (!holder || !holder.colorbar || holder.showscale === false) {
+          return;
+        }
+        var title = holder.colorbar.title || {};
+        holder.colorbar = Object.assign({}, holder.colorbar, {
+          orientation: "h",
+          x: 0.5,
+          xanchor: "center",
+          y: labelsOnTop ? -0.02 : 1.02,
+          yanchor: labelsOnTop ? "top" : "bottom",
+          len: 0.9,
+          thickness: 10,
+          title: { text: title.text, side: "top" }
+        });
+      });
+    });
+  }
+
   function draw(box) {
     var source = document.getElementById(box.getAttribute("data-figure"));
     if (!source) {
@@ -34,6 +67,9 @@
     } catch (error) {
       box.textContent = "This chart could not be read.";
       return;
+    }
+    if (box.clientWidth < NARROW_PX) {
+      fitNarrow(figure);
     }
     window.Plotly.newPlot(box, figure.data || [], figure.layout || {}, CONFIG).then(function () {
       box.setAttribute("data-drawn", "true");
