@@ -485,3 +485,36 @@ def test_a_superuser_counts_as_an_editor(client, core):
     client.force_login(User.objects.create_superuser("root", password="root-pass-123"))
 
     assert [e["id"] for e in results(client.get("/api/events/"))] == [draft.pk]
+
+
+def test_the_net_score_has_one_value_and_one_name_everywhere(client, core):
+    """The list row, the event page, the CSV and the API show an event's net score (the
+    sum of its interactions' scores) as the same number under the same name; the event page
+    labels the average it shows beside it."""
+    import csv
+    import io
+    import re
+
+    event = full_event(core)  # two interactions at CONSULT's default, +2.1 each
+    InteractionFactory(event=event, source=core["russia"], target=core["israel"], score=3.0)
+    InteractionFactory(event=event, source=core["israel"], target=core["hamas"], score=-1.0)
+    net, average = 6.2, 6.2 / 4
+
+    (listed,) = results(client.get("/api/events/"))
+    detail = client.get(f"/api/events/{event.pk}/").json()
+    assert listed["net_score"] == detail["net_score"] == net
+    assert not {"score", "mean_score", "average_score"} & set(listed)
+
+    body = b"".join(client.get("/export/events.csv").streaming_content).decode()
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert float(row["net_score"]) == net
+    assert not {"score", "mean_score", "average_score"} & set(row)
+
+    timeline = client.get("/timeline/").content.decode()
+    item = re.search(rf'data-event-id="{event.pk}">(.*?)</li>', timeline, re.S).group(1)
+    assert re.search(r'title="Net score: [^"]*">net score \+6\.2</span>', item)
+
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    scores = re.search(r'<p id="event-scores">(.*?)</p>', page, re.S).group(1)
+    assert 'Net score <strong class="score-coop" id="net-score">+6.2</strong>' in scores
+    assert f"average score +{average:.1f}</span> over 4 interactions" in scores
