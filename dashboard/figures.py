@@ -298,7 +298,7 @@ def timeline_figure(
 
     hover = (
         "<b>%{customdata[1]}</b><br>%{customdata[2]} · %{customdata[4]}"
-        "<br>score %{customdata[3]}%{customdata[5]}<extra></extra>"
+        "<br>average score %{customdata[3]}%{customdata[5]}<extra></extra>"
     )
 
     def markers(name: str, points: dict[str, list], marker: dict[str, Any]) -> dict[str, Any]:
@@ -331,7 +331,7 @@ def timeline_figure(
                 "size": 13,
                 "color": scored["colour"],
                 "line": {"width": 1.5, "color": "#37474f"},
-                **_score_axis_colour_bar("mean score"),
+                **_score_axis_colour_bar("average score"),
             },
         ),
         markers(

@@ -513,6 +513,9 @@ def test_the_net_score_has_one_value_and_one_name_everywhere(client, core):
     timeline = client.get("/timeline/").content.decode()
     item = re.search(rf'data-event-id="{event.pk}">(.*?)</li>', timeline, re.S).group(1)
     assert re.search(r'title="Net score: [^"]*">net score \+6\.2</span>', item)
+    # The chart above the list colours events by their average, and says so.
+    assert "average score %{customdata[3]}" in timeline
+    assert "Colour: average interaction score" in timeline
 
     page = client.get(f"/events/{event.pk}/").content.decode()
     scores = re.search(r'<p id="event-scores">(.*?)</p>', page, re.S).group(1)
