@@ -106,7 +106,7 @@ class DateRangeForm(KeepsBadDates, forms.Form):
 
 
 class EventFilter(django_filters.FilterSet):
-    actor = _actors_filter("Actor slugs; repeat the parameter for several.")
+    actor = _actors_filter("One or more (in a URL: each actor's slug, the parameter repeated).")
     match = django_filters.ChoiceFilter(
         choices=MATCH_CHOICES,
         method="filter_nothing",
@@ -175,7 +175,9 @@ ARTICLE_ORDERS = {
 
 class ArticleFilter(django_filters.FilterSet):
     feed = django_filters.ModelChoiceFilter(queryset=Feed.objects.all(), label="Feed")
-    actor = _actors_filter("Articles mentioning any of these actor slugs.")
+    actor = _actors_filter(
+        "Articles mentioning any of these (in a URL: each actor's slug, the parameter repeated)."
+    )
     kind = django_filters.ChoiceFilter(
         field_name="candidate_kind",
         choices=Article.CandidateKind.choices,
