@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,16 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # The Redis database the benchmarks use (on REDIS_URL's server), so that clearing the cache
 # or running a worker never touches a running instance's cache or task queue.
 BENCH_REDIS_DB = 14
-
-
-def redis_database(url: str, number: int) -> str:
-    """The Redis URL with database ``number`` (a path for redis://, ?db= for unix://)."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
-        # Written out: urlunsplit would drop the empty host, leaving 'unix:/path'.
-        return f"unix://{parts.path}?{urlencode([*query, ('db', str(number))])}"
-    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def setup_django(database_suffix: str) -> None:
@@ -36,8 +25,10 @@ def setup_django(database_suffix: str) -> None:
     the data of a running instance; Redis is REDIS_URL's server, database BENCH_REDIS_DB."""
     if "REDIS_URL" not in os.environ:
         raise SystemExit("REDIS_URL is not set (the make targets set it)")
-    os.environ["REDIS_URL"] = redis_database(os.environ["REDIS_URL"], BENCH_REDIS_DB)
     sys.path.insert(0, str(ROOT))
+    from relwatch.config import with_redis_database
+
+    os.environ["REDIS_URL"] = with_redis_database(os.environ["REDIS_URL"], BENCH_REDIS_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relwatch.settings")
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)

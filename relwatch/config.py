@@ -6,7 +6,7 @@ import os
 import secrets
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +62,31 @@ def database_url(settings_dict: dict) -> str:
 
 def redis_url() -> str:
     return _service_url("REDIS_URL", "Redis")
+
+
+# Where each spelling of a Redis URL keeps the database number: kombu's unix socket URLs name
+# it virtual_host, redis-py's db; TCP URLs carry it as the path.
+_SOCKET_DATABASE_PARAMETER = {"redis+socket": "virtual_host", "unix": "db"}
+
+
+def redis_database(url: str) -> int:
+    """The database number a Redis URL names (0 when it names none)."""
+    parts = urlsplit(url)
+    parameter = _SOCKET_DATABASE_PARAMETER.get(parts.scheme)
+    raw = dict(parse_qsl(parts.query)).get(parameter, "") if parameter else parts.path[1:]
+    return int(raw or 0)
+
+
+def with_redis_database(url: str, number: int) -> str:
+    """The same Redis server's database ``number``, in the URL's own spelling: tests and
+    benchmarks each take a database of their own, never a running instance's queue."""
+    parts = urlsplit(url)
+    parameter = _SOCKET_DATABASE_PARAMETER.get(parts.scheme)
+    if parameter is None:
+        return urlunsplit(parts._replace(path=f"/{number}"))
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != parameter]
+    # Written out: urlunsplit would drop the empty host, leaving 'unix:/path'.
+    return f"{parts.scheme}://{parts.path}?{urlencode([*query, (parameter, str(number))])}"
 
 
 def cache_location(broker_url: str) -> str:

@@ -3,7 +3,6 @@ test run, so tests need no exported SECRET_KEY. Production settings are tested i
 subprocess with their own environment (tests/test_settings.py)."""
 
 import os
-import re
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only-" + "x" * 30)
@@ -14,13 +13,10 @@ def redis_url_for_worker(url: str, worker: str) -> str:
     """Give each pytest-xdist worker its own Redis database, as pytest-django gives each its
     own PostgreSQL database: the cache, the data version and the Celery queue are shared
     state that one worker's tests must not see from another's."""
+    from relwatch.config import redis_database, with_redis_database
+
     offset = int(worker.removeprefix("gw")) + 1
-    tcp = re.fullmatch(r"(rediss?://[^/?]+)(?:/(\d+))?", url)
-    if tcp:
-        return f"{tcp[1]}/{int(tcp[2] or 0) + offset}"
-    if url.startswith("redis+socket://") and "?" not in url:
-        return f"{url}?virtual_host={offset}"
-    return url
+    return with_redis_database(url, redis_database(url) + offset)
 
 
 if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("REDIS_URL"):

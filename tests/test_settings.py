@@ -234,3 +234,23 @@ def test_each_xdist_worker_gets_its_own_redis_database():
     socket_url = redis_url_for_worker("redis+socket:///srv/redis.sock", "gw1")
     assert socket_url == "redis+socket:///srv/redis.sock?virtual_host=2"
     assert config.cache_location(socket_url) == "unix:///srv/redis.sock?db=2"
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/14"),
+        ("rediss://:secret@cache:6380", "rediss://:secret@cache:6380/14"),
+        ("redis+socket:///srv/redis.sock", "redis+socket:///srv/redis.sock?virtual_host=14"),
+        (
+            "redis+socket:///srv/redis.sock?virtual_host=3",
+            "redis+socket:///srv/redis.sock?virtual_host=14",
+        ),
+        ("unix:///srv/redis.sock?db=2", "unix:///srv/redis.sock?db=14"),
+    ],
+)
+def test_a_redis_database_of_its_own_keeps_the_urls_spelling(url, expected):
+    """The embedded Redis is reached by a kombu socket URL: benchmarks on a newcomer's
+    machine failed when the number was written as a path there."""
+    assert config.with_redis_database(url, 14) == expected
+    assert config.redis_database(expected) == 14

@@ -60,7 +60,9 @@ class Run:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def wait_until_serving(self, timeout: float = 180) -> None:
+    def wait_until_serving(self, timeout: float = 300) -> None:
+        # A first start migrates, loads the seeds and collects static files: on a busy
+        # 2-core machine that has taken over three minutes.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
