@@ -3,7 +3,8 @@ snapshots (seeds/samples/), on top of the actors and events that relations.seedi
 
 The samples go through the same parse-and-store path as a fetch (``import_snapshot``), so a
 fresh dashboard has matched, classified articles without a network. Everything runs in one
-transaction: a bad feed entry or an unreadable sample leaves the database as it was.
+transaction: a bad feed entry or an unreadable sample leaves the database as it was. Feeds
+are matched by URL and, like every seed record, checked by their model and never deleted.
 """
 
 from __future__ import annotations
@@ -19,31 +20,30 @@ from ingest import pipeline
 from ingest.fetching import UnsafeURL, validate_feed_url
 from ingest.models import Feed
 from ingest.parsing import NotAFeed
-from relations.models import Language
+from relations.importing import Report, upsert
 from relations.seeding import (
-    Record,
-    RecordReader,
     SeedError,
-    SeedReport,
-    _model_checks,
-    database_refusals,
     default_seed_dir,
+    labelled,
     load_relations_seeds,
-    read_seed_file,
+    mapping,
+    read_yaml,
+    records,
 )
 
 FEEDS_FILE = "feeds.yaml"
 SAMPLES_DIR = "samples"
 SAMPLES_INDEX = "index.yaml"
-LANGUAGES = [code for code, _ in Language.choices]
 DEFAULT_POLL_MINUTES = 30
+FEED_FIELDS = {"url", "title", "site_url", "language", "poll_minutes", "active"}
+SAMPLE_FIELDS = {"file", "content_type"}
 
 
 @dataclass
 class FeedSpec:
     url: str
     fields: dict[str, Any]
-    label: str
+    where: str
 
 
 @dataclass
@@ -51,152 +51,109 @@ class SampleSpec:
     path: Path
     feed: FeedSpec
     content_type: str
-    label: str
+    where: str
 
 
-def load_seeds(directory: Path | str | None = None, *, with_samples: bool = False) -> SeedReport:
+def load_seeds(directory: Path | str | None = None, *, with_samples: bool = False) -> Report:
     """Load every seed file in ``directory`` (default: seeds/) in one transaction.
 
     Raises SeedError, having changed nothing, when any file or record is wrong.
     """
     directory = Path(directory) if directory else default_seed_dir()
-    feeds_path = directory / FEEDS_FILE
-    feed_specs = parse_feeds(feeds_path, read_seed_file(feeds_path))
+    feed_specs = read_feeds(directory / FEEDS_FILE)
     sample_specs: list[SampleSpec] = []
     if with_samples:
-        index_path = directory / SAMPLES_DIR / SAMPLES_INDEX
-        sample_specs = parse_samples(index_path, read_seed_file(index_path))
-        _check_sample_feeds_are_distinct(index_path, feed_specs, sample_specs)
-
-    report = SeedReport()
-    index_path = directory / SAMPLES_DIR / SAMPLES_INDEX
+        sample_specs = read_samples(directory / SAMPLES_DIR / SAMPLES_INDEX, feed_specs)
     with transaction.atomic():
-        load_relations_seeds(directory, report)
-        with database_refusals(feeds_path):
-            apply_feeds(feeds_path, feed_specs, report)
+        report = load_relations_seeds(directory)
+        apply_feeds(feed_specs, report)
         if with_samples:
-            with database_refusals(index_path):
-                import_samples(index_path, sample_specs, report)
+            import_samples(sample_specs, report)
     return report
 
 
 # --- feeds -----------------------------------------------------------------------------
 
 
-FEED_FIELDS = {"url", "title", "site_url", "language", "poll_minutes", "active"}
-SAMPLE_FIELDS = {"file", "content_type"}
-
-
-def _parse_feed(path: Path, record: Any, label: str) -> FeedSpec:
-    reader = RecordReader(path, record, label)
-    reader.only(FEED_FIELDS)
-    url = reader.text("url", required=True)
+def _feed(item: dict[str, Any]) -> FeedSpec:
+    """A feed from a seed mapping (with its ``where``) naming only feed fields."""
+    where = item.pop("where")
+    unknown = sorted(set(item) - FEED_FIELDS, key=str)
+    if unknown:
+        raise SeedError(where, f"unknown field(s) {', '.join(map(str, unknown))}")
+    url = item.pop("url", None)
+    if not isinstance(url, str):
+        raise SeedError(where, "url is required")
     try:
         # No DNS lookup while seeding (it may run offline); every fetch checks addresses again.
-        url = validate_feed_url(url, resolve=False)
+        url = validate_feed_url(url.strip(), resolve=False)
     except UnsafeURL as exc:
-        raise reader.error(f"url {url!r} cannot be a feed: {exc}") from None
-    minutes = reader.get("poll_minutes", DEFAULT_POLL_MINUTES)
+        raise SeedError(where, f"url {url!r} cannot be a feed: {exc}") from None
+    minutes = item.pop("poll_minutes", DEFAULT_POLL_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 7 * 24 * 60:
-        raise reader.error(f"poll_minutes {minutes!r} must be a whole number from 1 to 10080")
-    fields = {
-        "title": reader.text("title", required=True),
-        "site_url": reader.text("site_url"),
-        "language": reader.choice("language", LANGUAGES),
-        "poll_interval": dt.timedelta(minutes=minutes),
-        "active": reader.boolean("active", default=True),
-    }
-    return FeedSpec(url=url, fields=fields, label=f"feed {url!r}")
+        raise SeedError(where, f"poll_minutes {minutes!r} must be a whole number from 1 to 10080")
+    return FeedSpec(url, {**item, "poll_interval": dt.timedelta(minutes=minutes)}, where)
 
 
-def parse_feeds(path: Path, data: Any) -> list[FeedSpec]:
-    top = RecordReader(path, data, "top level", line=1)
-    top.only({"feeds"})
-    specs: list[FeedSpec] = []
-    seen: set[str] = set()
-    for index, record in enumerate(top.items("feeds"), start=1):
-        spec = _parse_feed(path, record, f"feed #{index}")
-        if spec.url in seen:
-            raise SeedError(path, f"url {spec.url!r} is listed twice", record=spec.label)
-        seen.add(spec.url)
-        specs.append(spec)
-    return specs
+def read_feeds(path: Path) -> list[FeedSpec]:
+    specs: dict[str, FeedSpec] = {}
+    for index, record in enumerate(records(path, read_yaml(path), "feeds"), start=1):
+        spec = _feed(mapping(path, record, labelled(record, "feed", "url", index)))
+        if spec.url in specs:
+            raise SeedError(spec.where, f"url {spec.url!r} is listed twice")
+        specs[spec.url] = spec
+    return list(specs.values())
 
 
-def apply_feeds(path: Path, specs: list[FeedSpec], report: SeedReport) -> dict[str, Feed]:
+def apply_feeds(specs: list[FeedSpec], report: Report) -> dict[str, Feed]:
     """Create or update feeds by URL. Only the fields the seeds name are written: the fetch
     state (ETag, status, next check) belongs to the scheduler."""
-    existing = {feed.url: feed for feed in Feed.objects.filter(url__in=[s.url for s in specs])}
-    feeds: dict[str, Feed] = {}
+    feeds = {feed.url: feed for feed in Feed.objects.filter(url__in=[s.url for s in specs])}
     for spec in specs:
-        feed = existing.get(spec.url)
-        created = feed is None
-        feed = feed or Feed(url=spec.url)
-        changed = False
-        for name, value in spec.fields.items():
-            if getattr(feed, name) != value:
-                setattr(feed, name, value)
-                changed = True
-        if changed or created:
-            _model_checks(feed, path, spec.label)
-            feed.save()
-            report.count("feeds", "created" if created else "updated")
-        else:
-            report.count("feeds", "unchanged")
-        feeds[spec.url] = feed
+        feed = feeds.setdefault(spec.url, Feed(url=spec.url))
+        report.count("feeds", upsert(feed, spec.fields, spec.where))
     return feeds
 
 
 # --- samples ---------------------------------------------------------------------------
 
 
-def parse_samples(path: Path, data: Any) -> list[SampleSpec]:
-    top = RecordReader(path, data, "top level", line=1)
-    top.only({"samples"})
+def read_samples(path: Path, real_feeds: list[FeedSpec]) -> list[SampleSpec]:
+    real = {feed.url for feed in real_feeds}
     specs: list[SampleSpec] = []
-    for index, record in enumerate(top.items("samples"), start=1):
-        label = f"sample #{index}"
-        if isinstance(record, dict) and isinstance(record.get("file"), str):
-            label = f"sample {record['file']!r}"
-        reader = RecordReader(path, record, label)
-        reader.only(FEED_FIELDS | SAMPLE_FIELDS)
-        name = reader.text("file", required=True)
+    for index, record in enumerate(records(path, read_yaml(path), "samples"), start=1):
+        item = mapping(path, record, labelled(record, "sample", "file", index))
+        where = item["where"]
+        name = item.pop("file", None)
+        content_type = item.pop("content_type", None)
+        if not isinstance(name, str) or not isinstance(content_type, str):
+            raise SeedError(where, "file and content_type are required")
         sample_path = (path.parent / name).resolve()
         if sample_path.parent != path.parent.resolve():
-            raise reader.error(f"file {name!r} must be a file name in {path.parent}")
+            raise SeedError(where, f"file {name!r} must be a file name in {path.parent}")
         if not sample_path.is_file():
-            raise reader.error(f"file {name!r} does not exist in {path.parent}")
-        content_type = reader.text("content_type", required=True)
-        feed_record = Record({k: v for k, v in record.items() if k not in SAMPLE_FIELDS})
-        feed_record.line = reader.line
-        feed = _parse_feed(path, feed_record, label)
-        specs.append(SampleSpec(sample_path, feed, content_type, label))
+            raise SeedError(where, f"file {name!r} does not exist in {path.parent}")
+        feed = _feed(item)
+        # A sample is written for the project, so it must never be filed under a real
+        # outlet's feed.
+        if feed.url in real:
+            raise SeedError(
+                where,
+                f"the sample's feed url {feed.url!r} is one of the real feeds in "
+                f"{FEEDS_FILE}; give the sample a feed of its own",
+            )
+        specs.append(SampleSpec(sample_path, feed, content_type, where))
     return specs
 
 
-def _check_sample_feeds_are_distinct(
-    path: Path, feeds: list[FeedSpec], samples: list[SampleSpec]
-) -> None:
-    # A sample is written for the project, so it must never be filed under a real outlet's feed.
-    real = {feed.url for feed in feeds}
-    for sample in samples:
-        if sample.feed.url in real:
-            raise SeedError(
-                path,
-                f"the sample's feed url {sample.feed.url!r} is one of the real feeds in "
-                f"{FEEDS_FILE}; give the sample a feed of its own",
-                record=sample.label,
-            )
-
-
-def import_samples(path: Path, specs: list[SampleSpec], report: SeedReport) -> None:
-    feeds = apply_feeds(path, [spec.feed for spec in specs], report)
+def import_samples(specs: list[SampleSpec], report: Report) -> None:
+    feeds = apply_feeds([spec.feed for spec in specs], report)
     for spec in specs:
         body = spec.path.read_bytes()
         try:
             result = pipeline.import_snapshot(feeds[spec.feed.url], body, spec.content_type)
         except NotAFeed as exc:
-            raise SeedError(spec.path, f"not a feed: {exc}", record=spec.label) from None
+            raise SeedError(spec.where, f"not a feed: {exc}") from None
         created = result.new + result.duplicates
         report.count("articles", "created", created)
         report.count("articles", "updated", result.updated)

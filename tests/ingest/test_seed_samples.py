@@ -121,7 +121,7 @@ def test_a_sample_that_is_not_a_feed_stops_the_load_and_changes_nothing(db, seed
             "only http:// and https:// feeds",
         ),
         ("    poll_minutes: 60\n", "    poll_minutes: soon\n", "poll_minutes 'soon'"),
-        ("    language: he\n", "    language: hebrew\n", "language 'hebrew' is not one of"),
+        ("    language: he\n", "    language: hebrew\n", "language: Value 'hebrew' is not a valid"),
     ],
 )
 def test_a_bad_feed_entry_names_the_problem_and_changes_nothing(db, seed_copy, old, new, reason):

@@ -1,11 +1,17 @@
 """Merge a file written by export_curated into the database, in one transaction; the
-matching rules are in relations/curated.py."""
+matching rules are in relations/importing.py."""
 
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from relations.curated import CuratedDataError, ProgressBars, import_curated, read_document
+from relations.curated import (
+    CuratedDataError,
+    ProgressBars,
+    import_curated,
+    read_document,
+    summary,
+)
 
 
 class Command(BaseCommand):
@@ -25,13 +31,15 @@ class Command(BaseCommand):
             else:
                 with open(file, encoding="utf-8") as stream:
                     document = read_document(stream)
-            summary = import_curated(document, progress=progress)
+            report = import_curated(document, progress=progress)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from None
         except CuratedDataError as exc:
             name = "standard input" if file == "-" else file
-            raise CommandError(f"{name}: {exc} Nothing was imported.") from None
+            raise CommandError(f"{name}: {str(exc).rstrip('.')}. Nothing was imported.") from None
         finally:
             progress.close()
         if options["verbosity"] > 0:
-            self.stdout.write(str(summary))
+            self.stdout.write(summary(report))
+            if not report.changed:
+                self.stdout.write("No changes.")

@@ -1,0 +1,752 @@
+"""The one importer of curated data: a document of plain values in, a report out.
+
+Both readers feed it: the YAML seeds (relations.seeding) and the JSON backups written by
+export_curated (relations.curated). The document::
+
+    {"actors": [{"slug", "name", "kind", ..., "aliases": [...], "affiliations": [...]}, ...],
+     "events": [{"key", "kind", "title", "date", ..., "<kind>": {...}, "participants": [...],
+                 "interactions": [...], "sources": [...]}, ...]}
+
+with the field names of the models (relations.curated's docstring shows a whole record).
+Actors are named by slug, events by their ``key`` in the document. Any record may carry
+``where``, a text naming it in error messages (the YAML reader gives file, line and record);
+without it an error names the record's place in the document (``events[3] (key 4)``).
+
+The policy, one for every reader:
+
+- Matching: an actor by slug; an alias by (text.lower(), language), the key of the database's
+  own uniqueness rule, so an alias held by another actor moves to the actor the document names;
+  an affiliation by (actor, parent, start date); an event by (kind, title, date), or by a title
+  it had before (``formerly``); within an event a participant by (actor, role), an interaction
+  by (source, target) and a source by (outlet, title, quote). Where several records share an
+  identity, the n-th in the document pairs with the n-th in the database by id.
+- A matched record takes the fields the document gives; a field left out keeps its value (a
+  new record gets the model's default). An interaction without a score takes its category's
+  default.
+- Nothing is deleted: what an editor added (aliases, affiliations, participants, sources,
+  whole actors and events) survives an import. To restore a backup exactly, import it into an
+  empty database.
+- Checks: each record written goes through its model's full_clean() and the database's
+  constraints; the importer itself checks only what no single row can — the document's shape,
+  references to actors and events that neither the document nor the database holds, and a
+  slug, event key or alias listed twice. Everything runs in one transaction: a bad document
+  changes nothing, and the error names where and why.
+- Each event created or changed gets one history entry with the reader's change reason; the
+  document's created_at and updated_at, where given, are kept (so a backup restores them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, models, transaction
+from django.db.models.functions import Lower
+
+from relations import signals
+from relations.categories import default_score
+from relations.models import (
+    EVENT_MODELS,
+    Actor,
+    Affiliation,
+    Alias,
+    Allegation,
+    Event,
+    Interaction,
+    Meeting,
+    Participant,
+    Source,
+    Statement,
+)
+
+# The fields a document carries, per model (export_curated writes them in this order).
+ACTOR_FIELDS = (
+    "name",
+    "kind",
+    "country_code",
+    "title",
+    "description",
+    "colour",
+    "wikidata_id",
+    "is_core",
+)
+ALIAS_FIELDS = ("text", "language", "case_sensitive")
+AFFILIATION_FIELDS = ("role", "start_date", "end_date")
+EVENT_FIELDS = (
+    "title",
+    "summary",
+    "date",
+    "date_precision",
+    "location",
+    "category",
+    "status",
+    "note",
+)
+KIND_FIELDS = {
+    Event.Kind.MEETING: ("format", "city", "purpose", "outcome"),
+    Event.Kind.STATEMENT: ("quote", "original_language", "channel"),
+    Event.Kind.ALLEGATION: ("claim", "evidence_status", "evidence_note"),
+}
+# Kind-specific references to actors, written as slugs.
+KIND_ACTOR_FIELDS = {
+    Event.Kind.MEETING: (),
+    Event.Kind.STATEMENT: ("speaker",),
+    Event.Kind.ALLEGATION: ("claimant", "accused"),
+}
+SOURCE_FIELDS = ("url", "outlet", "title", "published_at", "quote", "language", "reliability")
+# An event's parts: name, model, the fields naming actors, the fields that identify one.
+PARTS = (
+    ("participants", Participant, ("actor",), ("actor_id", "role")),
+    ("interactions", Interaction, ("source", "target"), ("source_id", "target_id")),
+    ("sources", Source, (), ("outlet", "title", "quote")),
+)
+LOOKUP_CHUNK = 1000
+EVENT_CHUNK = 500
+
+# A progress reporter: called with a stage name and its total, it returns the function that
+# advances that stage by n.
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def no_progress(stage: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
+
+
+class DocumentError(Exception):
+    """A document that cannot be imported: ``where`` names the record, ``reason`` says why."""
+
+    def __init__(self, where: str, reason: str):
+        self.where, self.reason = where, reason
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+@dataclass
+class Report:
+    """What an import did, per kind of record (in the order first counted)."""
+
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    unknown_users: set[str] = field(default_factory=set)
+
+    def tally(self, label: str) -> Tally:
+        return self.tallies.setdefault(label, Tally())
+
+    def count(self, label: str, outcome: str, n: int = 1) -> None:
+        tally = self.tally(label)
+        setattr(tally, outcome, getattr(tally, outcome) + n)
+
+    def total(self, labels: Iterable[str]) -> Tally:
+        tallies = [self.tally(label) for label in labels]
+        return Tally(*(sum(getattr(t, name) for t in tallies) for name in vars(Tally())))
+
+    @property
+    def changed(self) -> bool:
+        return any(tally.created or tally.updated for tally in self.tallies.values())
+
+    def lines(self) -> list[str]:
+        return [f"{label}: {tally}" for label, tally in self.tallies.items()]
+
+
+KIND_LABELS = {kind: str(model._meta.verbose_name_plural) for kind, model in EVENT_MODELS.items()}
+DEFAULT_LANGUAGE = Alias._meta.get_field("language").get_default()
+
+
+# --- checking a record against its model and the database -----------------------------
+
+
+def validation_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            " ".join(messages) if name == "__all__" else f"{name}: {' '.join(messages)}"
+            for name, messages in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)
+
+
+def refusal_text(exc: DatabaseError) -> str:
+    """The database's refusal in the words of the constraint's own message where it has one."""
+    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if constraint.name == name:
+                return constraint.get_violation_error_message()
+    return f"the database refused it: {str(exc).strip().splitlines()[0]}"
+
+
+@contextmanager
+def checking(where: str):
+    """Turn the model's and the database's refusals into a DocumentError naming the record."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise DocumentError(where, validation_text(exc)) from None
+    except DatabaseError as exc:
+        raise DocumentError(where, refusal_text(exc)) from None
+
+
+def check_model(instance: models.Model, where: str, *, clean: bool = True) -> None:
+    """The model's full_clean() as the admin runs it, except for relations (set from slugs and
+    keys this import resolved, and enforced by the database) and uniqueness and constraints
+    (enforced by the database on save, without a query per row here)."""
+    exclude = {f.name for f in instance._meta.fields if f.is_relation or not f.editable}
+    with checking(where):
+        instance.clean_fields(exclude=exclude)
+        if clean:
+            instance.clean()
+
+
+def assign(instance: models.Model, values: dict[str, Any]) -> bool:
+    """Set the fields that differ; True if any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def upsert(instance: models.Model, values: dict[str, Any], where: str, **options) -> str:
+    """Assign, check and save a record if it is new or changed; say which."""
+    created = instance.pk is None
+    if not assign(instance, values) and not created:
+        return "unchanged"
+    check_model(instance, where, **options)
+    with checking(where):
+        instance.save()
+    return "created" if created else "updated"
+
+
+def insert(model: type[models.Model], rows: list[tuple[models.Model, str]]) -> None:
+    """One INSERT for many rows; if the database refuses it, find the row it refused."""
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            model.objects.bulk_create([row for row, _ in rows])
+    except DatabaseError:
+        for row, where in rows:
+            with checking(where), transaction.atomic():
+                model.objects.bulk_create([row])
+        raise
+
+
+def refuse_repeats(items: Iterable[tuple[Any, str, str]]) -> None:
+    """Items are (identity, where, description); the second with one identity is refused."""
+    seen: dict[Any, str] = {}
+    for identity, where, description in items:
+        if identity in seen:
+            raise DocumentError(where, f"{description} is listed twice (also {seen[identity]})")
+        seen[identity] = where
+
+
+# --- the document's shape --------------------------------------------------------------
+
+# Each parser takes a raw value and where it sits, and returns the value to store or raises.
+Parser = Callable[[Any, str], Any]
+
+
+def _json_type(value: Any) -> str:
+    names = {type(None): "null", bool: "true/false", int: "a number", float: "a number"}
+    names.update({str: "text", list: "a list", dict: "an object"})
+    return names.get(type(value), type(value).__name__)
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise DocumentError(where, f"expected text, got {_json_type(value)}")
+    return value
+
+
+def _boolean(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise DocumentError(where, f"expected true or false, got {_json_type(value)}")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DocumentError(where, f"expected a number, got {_json_type(value)}")
+    return float(value)
+
+
+def _date(value: Any, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(_text(value, where))
+    except ValueError as exc:
+        raise DocumentError(where, f"{value!r} is not a date (YYYY-MM-DD): {exc}") from None
+
+
+def _datetime(value: Any, where: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(_text(value, where))
+    except ValueError:
+        raise DocumentError(where, f"{value!r} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        raise DocumentError(where, f"{value!r} has no time zone (add +00:00)")
+    return parsed
+
+
+def _key(value: Any, where: str) -> int | str:
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        raise DocumentError(where, f"an event key is a number or text, got {value!r}")
+    return value
+
+
+def _optional(parser: Parser) -> Parser:
+    return lambda value, where: None if value is None else parser(value, where)
+
+
+def _list_of(parser: Parser) -> Parser:
+    def parse(value: Any, where: str) -> list:
+        if not isinstance(value, list):
+            raise DocumentError(where, f"expected a list, got {_json_type(value)}")
+        return [parser(item, f"{where}[{index}]") for index, item in enumerate(value)]
+
+    return parse
+
+
+def _object(parsers: dict[str, Parser], required: Iterable[str] = ()) -> Parser:
+    parsers = {**parsers, "where": _text}
+    required = frozenset(required)
+
+    def parse(value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise DocumentError(where, f"expected an object, got {_json_type(value)}")
+        where = value.get("where") or where
+        # An unknown field would be silently dropped: refuse it instead of losing data.
+        unknown = sorted(value.keys() - parsers.keys(), key=str)
+        if unknown:
+            raise DocumentError(where, f"unknown field {', '.join(map(repr, unknown))}")
+        missing = sorted(required - value.keys())
+        if missing:
+            raise DocumentError(where, f"missing field {', '.join(map(repr, missing))}")
+        parsed = {name: parsers[name](raw, f"{where}, {name}") for name, raw in value.items()}
+        return parsed | {"where": where}
+
+    return parse
+
+
+def _fields(model: type, names: Iterable[str]) -> dict[str, Parser]:
+    """Parsers for model fields, by the field's type; a nullable field also takes null.
+    Choices, lengths and validators are the model's own (full_clean, on import)."""
+    by_type = {
+        models.BooleanField: _boolean,
+        models.DateField: _date,
+        models.DateTimeField: _datetime,
+        models.FloatField: _number,
+    }
+    parsers = {}
+    for name in names:
+        model_field = model._meta.get_field(name)
+        parser = by_type.get(type(model_field), _text)
+        parsers[name] = _optional(parser) if model_field.null else parser
+    return parsers
+
+
+_TIMESTAMPS = {"created_at": _optional(_datetime), "updated_at": _optional(_datetime)}
+_parse_actor = _object(
+    {
+        "slug": _text,
+        **_fields(Actor, ACTOR_FIELDS),
+        "aliases": _list_of(_object(_fields(Alias, ALIAS_FIELDS), required=["text"])),
+        "affiliations": _list_of(
+            _object({"parent": _text, **_fields(Affiliation, AFFILIATION_FIELDS)}, ["parent"])
+        ),
+        **_TIMESTAMPS,
+    },
+    required=["slug", "name", "kind"],
+)
+_parse_kind_details = {
+    Event.Kind.MEETING: _object(_fields(Meeting, KIND_FIELDS[Event.Kind.MEETING])),
+    Event.Kind.STATEMENT: _object(
+        {
+            **_fields(Statement, KIND_FIELDS[Event.Kind.STATEMENT]),
+            "speaker": _text,
+            "responding_to": _optional(_key),
+        },
+        required=["speaker"],
+    ),
+    Event.Kind.ALLEGATION: _object(
+        {
+            **_fields(Allegation, KIND_FIELDS[Event.Kind.ALLEGATION]),
+            "claimant": _text,
+            "accused": _text,
+            "responses": _list_of(_key),
+        },
+        required=["claimant", "accused", "claim"],
+    ),
+}
+_parse_event = _object(
+    {
+        "key": _key,
+        "kind": _text,
+        "formerly": _list_of(_text),
+        **_fields(Event, EVENT_FIELDS),
+        **{kind: _parse_kind_details[kind] for kind in KIND_FIELDS},
+        "participants": _list_of(_object({"actor": _text, "role": _text}, ["actor"])),
+        "interactions": _list_of(
+            _object(
+                {"source": _text, "target": _text, "score": _optional(_number)},
+                required=["source", "target"],
+            )
+        ),
+        "sources": _list_of(_object(_fields(Source, SOURCE_FIELDS), ["outlet", "quote"])),
+        "created_by": _optional(_text),
+        **_TIMESTAMPS,
+    },
+    required=["key", "kind", "title", "date", "category"],
+)
+
+
+def _actor_where(index: int, actor: Any) -> str:
+    if isinstance(actor, dict) and isinstance(actor.get("slug"), str):
+        return f"actors[{index}] ({actor['slug']!r})"
+    return f"actors[{index}]"
+
+
+def _event_where(index: int, event: Any) -> str:
+    if isinstance(event, dict) and "key" in event:
+        return f"events[{index}] (key {event['key']!r})"
+    return f"events[{index}]"
+
+
+def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Check the document's shape, types and internal references without touching the
+    database; return its actors and events as typed values, each with its ``where``."""
+    unknown = sorted(document.keys() - {"actors", "events"})
+    if unknown:
+        raise DocumentError("", f"Unknown top-level field {', '.join(map(repr, unknown))}.")
+    actors, events = document.get("actors", []), document.get("events", [])
+    for name, items in (("actors", actors), ("events", events)):
+        if not isinstance(items, list):
+            raise DocumentError(name, f"expected a list, got {_json_type(items)}")
+    actors = [_parse_actor(item, _actor_where(i, item)) for i, item in enumerate(actors)]
+    for index, item in enumerate(events):
+        if not isinstance(item, dict):
+            continue  # _parse_event says what it is
+        where, kind = item.get("where") or _event_where(index, item), item.get("kind")
+        if kind not in KIND_FIELDS:
+            raise DocumentError(where, f"kind: {kind!r} is not one of {', '.join(KIND_FIELDS)}")
+        for other in KIND_FIELDS:
+            if other != kind and other in item:
+                raise DocumentError(where, f"a {kind} has no {other!r} details")
+    events = [_parse_event(item, _event_where(i, item)) for i, item in enumerate(events)]
+
+    refuse_repeats((a["slug"], a["where"], f"slug {a['slug']!r}") for a in actors)
+    refuse_repeats(
+        (_alias_key(alias), alias["where"], f"alias {alias['text']!r} ({_alias_key(alias)[1]})")
+        for actor in actors
+        for alias in actor.get("aliases", ())
+    )
+    refuse_repeats((e["key"], e["where"], f"event key {e['key']!r}") for e in events)
+    keys = {event["key"] for event in events}
+    for event in events:
+        details = event.setdefault(event["kind"], {"where": event["where"]})
+        for target in [*details.get("responses", ()), details.get("responding_to")]:
+            if target is not None and target not in keys:
+                raise DocumentError(event["where"], f"refers to unknown event key {target!r}")
+    return actors, events
+
+
+def _alias_key(alias: dict) -> tuple[str, str]:
+    """The database's identity of an alias (alias_unique_text_per_language): lower(text)."""
+    return alias["text"].lower(), alias.get("language", DEFAULT_LANGUAGE)
+
+
+def _pick(item: dict, names: Iterable[str]) -> dict[str, Any]:
+    return {name: item[name] for name in names if name in item}
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- the import ------------------------------------------------------------------------
+
+
+def import_document(
+    document: dict[str, Any], *, reason: str, progress: Progress | None = None
+) -> Report:
+    """Merge the document into the database in one transaction, by the policy above.
+    ``reason`` is the history's change reason. Raises DocumentError, having changed nothing."""
+    actors, events = check_document(document)
+    importer = _Importer(reason, progress or no_progress)
+    with transaction.atomic():
+        importer.import_actors(actors)
+        importer.import_events(events)
+    return importer.report
+
+
+class _Importer:
+    def __init__(self, reason: str, progress: Progress):
+        self.reason = reason
+        self.progress = progress
+        self.report = Report()
+        self.actor_ids: dict[str, int] = {}
+        self.event_ids: dict[int | str, int] = {}
+        self.timestamps: dict[type, list[tuple[int, dt.datetime, dt.datetime]]] = defaultdict(list)
+        for label in ["actors", "aliases", "affiliations", *KIND_LABELS.values()]:
+            self.report.tally(label)  # events before their parts, whatever comes first
+
+    # ---- actors
+
+    def import_actors(self, actors: list[dict]) -> None:
+        existing = Actor.objects.in_bulk([item["slug"] for item in actors], field_name="slug")
+        advance = self.progress("actors", len(actors))
+        for item in actors:
+            actor = existing.get(item["slug"]) or Actor(slug=item["slug"])
+            outcome = upsert(actor, _pick(item, ACTOR_FIELDS), item["where"])
+            self.actor_ids[actor.slug] = actor.pk
+            self._keep_timestamps(Actor, actor.pk, item)
+            self.report.count("actors", outcome)
+            advance(1)
+        self._import_aliases(actors)
+        self._import_affiliations(actors)
+        self._restore_timestamps(Actor)
+
+    def _import_aliases(self, actors: list[dict]) -> None:
+        wanted = [(item, alias) for item in actors for alias in item.get("aliases", ())]
+        texts = sorted({_alias_key(alias)[0] for _, alias in wanted})
+        existing: dict[tuple[str, str], Alias] = {}
+        for chunk in _chunks(texts, LOOKUP_CHUNK):
+            rows = Alias.objects.annotate(key=Lower("text")).filter(key__in=chunk)
+            existing.update(((alias.key, alias.language), alias) for alias in rows)
+        new_aliases = []
+        for item, raw in wanted:
+            values = {"actor_id": self.actor_ids[item["slug"]], **_pick(raw, ALIAS_FIELDS)}
+            alias = existing.get(_alias_key(raw))
+            if alias is None:
+                alias = Alias(**values)
+                check_model(alias, raw["where"])
+                new_aliases.append((alias, raw["where"]))
+            else:
+                self.report.count("aliases", upsert(alias, values, raw["where"]))
+        # Hundreds of rows on a first load: one insert. The gazetteer notices new aliases by
+        # their count and highest id, so it needs no save signal.
+        insert(Alias, new_aliases)
+        self.report.count("aliases", "created", len(new_aliases))
+
+    def _import_affiliations(self, actors: list[dict]) -> None:
+        existing: dict[tuple, Affiliation] = {}
+        rows = Affiliation.objects.filter(actor_id__in=self.actor_ids.values()).order_by("pk")
+        for row in rows:
+            existing.setdefault((row.actor_id, row.parent_id, row.start_date), row)
+        for item in actors:
+            actor_id = self.actor_ids[item["slug"]]
+            for raw in item.get("affiliations", ()):
+                parent_id = self._actor_id(raw["parent"], raw["where"])
+                start = raw.get("start_date")
+                affiliation = existing.get((actor_id, parent_id, start)) or Affiliation(
+                    actor_id=actor_id, parent_id=parent_id
+                )
+                # Saved one by one: roll-ups follow the save signal.
+                outcome = upsert(affiliation, _pick(raw, AFFILIATION_FIELDS), raw["where"])
+                existing[(actor_id, parent_id, start)] = affiliation
+                self.report.count("affiliations", outcome)
+
+    # ---- events
+
+    def import_events(self, events: list[dict]) -> None:
+        matches = self._match_events(events)
+        # Known before any write, so a reference to a matched event later in the document
+        # resolves at once; only references to events still to be created wait.
+        self.event_ids = {events[index]["key"]: pk for index, pk in matches.items()}
+        users = self._users(events)
+        outcomes: dict[int, str] = {}
+        deferred: list[tuple[int, int, int | str]] = []
+        advance = self.progress("events", len(events))
+        # In chunks: one query per chunk reads the matched events and their parts, and one
+        # per chunk and model writes new parts. Each event is still saved on its own, so its
+        # history entry and save signals (search vectors) behave as after an editor's save.
+        for chunk in _chunks(list(range(len(events))), EVENT_CHUNK):
+            current = self._current_events(events, {i: matches[i] for i in chunk if i in matches})
+            new_parts: dict[type, list] = defaultdict(list)
+            saved = []
+            for index in chunk:
+                item = events[index]
+                instance, parts = current.get(index, (None, defaultdict(list)))
+                event, outcomes[index] = self._save_event(index, item, instance, users, deferred)
+                self.event_ids[item["key"]] = event.pk
+                if self._import_parts(event, item, parts, new_parts):
+                    outcomes[index] = outcomes[index].replace("unchanged", "updated")
+                self._keep_timestamps(Event, event.pk, item)
+                saved.append((event, item["where"], outcomes[index]))
+            for model, rows in new_parts.items():
+                insert(model, rows)
+                # bulk_create sends no signals: have the dyad days and search vectors of
+                # these events recomputed once the import commits.
+                signals.refresh_after_commit(event_ids={row.event_id for row, _ in rows})
+            for event, where, outcome in saved:
+                if outcome != "unchanged" and event.is_published:
+                    # Now that its sources are saved, "a published event has a source" holds.
+                    check_model(event, where)
+            advance(len(chunk))
+        statements = EVENT_MODELS[Event.Kind.STATEMENT].objects
+        for index, statement_id, target in deferred:
+            statements.filter(pk=statement_id).update(responding_to_id=self.event_ids[target])
+            outcomes[index] = outcomes[index].replace("unchanged", "updated")
+        self._import_allegation_responses(events, outcomes)
+        self._restore_timestamps(Event)
+        for index, outcome in outcomes.items():
+            self.report.count(KIND_LABELS[events[index]["kind"]], outcome)
+
+    def _match_events(self, events: list[dict]) -> dict[int, int]:
+        """Pair document events with database events by (kind, title, date), n-th with n-th."""
+        candidates: dict[tuple, list[int]] = defaultdict(list)
+        titles = sorted({t for item in events for t in (item["title"], *item.get("formerly", ()))})
+        for chunk in _chunks(titles, LOOKUP_CHUNK):
+            rows = Event.objects.filter(title__in=chunk).order_by("id")
+            for event_id, kind, title, date in rows.values_list("id", "kind", "title", "date"):
+                candidates[(kind, title, date)].append(event_id)
+        matches = {}
+        for index, item in enumerate(events):
+            for title in (item["title"], *item.get("formerly", ())):
+                queue = candidates.get((item["kind"], title, item["date"]))
+                if queue:
+                    matches[index] = queue.pop(0)
+                    break
+        return matches
+
+    def _current_events(
+        self, events: list[dict], matches: dict[int, int]
+    ) -> dict[int, tuple[Event, dict[str, list]]]:
+        """The matched events of a chunk, each with its parts."""
+        instances: dict[int, Event] = {}
+        for kind, model in EVENT_MODELS.items():
+            ids = [pk for index, pk in matches.items() if events[index]["kind"] == kind]
+            instances.update(model.objects.in_bulk(ids))
+        parts: dict[int, dict[str, list]] = {pk: defaultdict(list) for pk in instances}
+        for name, model, _, _ in PARTS:
+            for row in model.objects.filter(event_id__in=list(instances)).order_by("id"):
+                parts[row.event_id][name].append(row)
+        return {index: (instances[pk], parts[pk]) for index, pk in matches.items()}
+
+    def _users(self, events: list[dict]) -> dict[str, int]:
+        user_model = get_user_model()
+        names = {item["created_by"] for item in events if item.get("created_by")}
+        found = dict(
+            user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": names}).values_list(
+                user_model.USERNAME_FIELD, "id"
+            )
+        )
+        self.report.unknown_users = names - found.keys()
+        return found
+
+    def _save_event(self, index, item, event, users, deferred) -> tuple[Event, str]:
+        kind, where = item["kind"], item["where"]
+        event = event or EVENT_MODELS[kind](kind=kind)
+        details = item[kind]
+        values = _pick(item, EVENT_FIELDS) | _pick(details, KIND_FIELDS[kind])
+        for name in KIND_ACTOR_FIELDS[kind]:
+            if name in details:
+                values[f"{name}_id"] = self._actor_id(details[name], details["where"])
+        if "created_by" in item:
+            values["created_by_id"] = users.get(item["created_by"] or "")
+        target = details.get("responding_to")
+        forward = target is not None and target not in self.event_ids
+        if "responding_to" in details and not forward:
+            values["responding_to_id"] = self.event_ids.get(target)
+        event._change_reason = self.reason
+        # Event.clean() wants a saved source for a published event: checked once they are.
+        outcome = upsert(event, values, where, clean=False)
+        if forward:
+            # The answered event is created later in the document; set the reference then.
+            deferred.append((index, event.pk, target))
+        return event, outcome
+
+    def _import_parts(self, event: Event, item: dict, current: dict, new_parts: dict) -> bool:
+        """Update the event's matching parts and queue new ones; say whether any changed."""
+        changed = False
+        for name, model, actor_fields, identity in PARTS:
+            queues: dict[tuple, list] = defaultdict(list)
+            for row in current[name]:
+                queues[tuple(getattr(row, f) for f in identity)].append(row)
+            for raw in item.get(name, ()):
+                where = raw["where"]
+                values = {k: v for k, v in raw.items() if k not in actor_fields and k != "where"}
+                values.update((f"{k}_id", self._actor_id(raw[k], where)) for k in actor_fields)
+                if model is Interaction and values.get("score") is None:
+                    values["score"] = default_score(event.category)
+                for key in identity:  # a field left out identifies by its default
+                    values.setdefault(key, model._meta.get_field(key).get_default())
+                queue = queues.get(tuple(values.get(f) for f in identity))
+                if queue:
+                    outcome = upsert(queue.pop(0), values, where)
+                else:
+                    part = model(event_id=event.pk, **values)
+                    check_model(part, where)
+                    new_parts[model].append((part, where))
+                    outcome = "created"
+                self.report.count(name, outcome)
+                changed = changed or outcome != "unchanged"
+        return changed
+
+    def _import_allegation_responses(self, events: list[dict], outcomes: dict[int, str]) -> None:
+        through = Allegation.responses.through
+        wanted = {
+            index: (self.event_ids[item["key"]], {self.event_ids[k] for k in responses})
+            for index, item in enumerate(events)
+            if (responses := item[item["kind"]].get("responses"))
+        }
+        current = defaultdict(set)
+        for chunk in _chunks([pk for pk, _ in wanted.values()], LOOKUP_CHUNK):
+            rows = through.objects.filter(allegation_id__in=chunk)
+            for allegation_id, event_id in rows.values_list("allegation_id", "event_id"):
+                current[allegation_id].add(event_id)
+        new_rows = []
+        for index, (pk, responses) in wanted.items():
+            missing = sorted(responses - current[pk])
+            new_rows += [through(allegation_id=pk, event_id=event_id) for event_id in missing]
+            if missing:
+                outcomes[index] = outcomes[index].replace("unchanged", "updated")
+        through.objects.bulk_create(new_rows)
+
+    # ---- helpers
+
+    def _actor_id(self, slug: str, where: str) -> int:
+        if slug not in self.actor_ids:
+            found = Actor.objects.filter(slug=slug).values_list("id", flat=True).first()
+            if found is None:
+                raise DocumentError(
+                    where, f"unknown actor slug {slug!r}: not in the document or the database"
+                )
+            self.actor_ids[slug] = found
+        return self.actor_ids[slug]
+
+    def _keep_timestamps(self, model: type, pk: int, item: dict) -> None:
+        if item.get("created_at") and item.get("updated_at"):
+            self.timestamps[model].append((pk, item["created_at"], item["updated_at"]))
+
+    def _restore_timestamps(self, model: type) -> None:
+        """Put back the document's created/updated times, which auto_now(_add) overwrote on
+        save; one statement for all rows, touching only those that differ."""
+        rows = self.timestamps.pop(model, [])
+        if not rows:
+            return
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET created_at = v.created_at, updated_at = v.updated_at "
+                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) "
+                "AS v(id, created_at, updated_at) WHERE t.id = v.id AND "
+                "(t.created_at, t.updated_at) IS DISTINCT FROM (v.created_at, v.updated_at)",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
