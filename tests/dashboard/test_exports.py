@@ -490,3 +490,17 @@ def test_a_pairs_page_offers_the_events_of_the_two_with_its_window(client, core)
         ],
     )
     assert csv_ids(client, "actor=russia&actor=hamas&match=all&since=2023-10-01") == {talks.pk}
+
+
+def test_atom_reads_its_entries_in_a_fixed_number_of_queries(
+    client, core, django_assert_max_num_queries
+):
+    for n in range(30):
+        event = event_with(core["russia"], core["hamas"], title=f"Talks {n}")
+        SourceFactory(event=event)
+        SourceFactory(event=event, url="javascript:void(0)")
+
+    # The actor filter's lookup, the entries, their participants (with actors), their sources.
+    with django_assert_max_num_queries(4):
+        found = entries(client.get("/events.atom?actor=russia&kind=meeting"))
+    assert len(found) == 30
