@@ -129,7 +129,11 @@ class WindowForm(KeepsBadDates, forms.Form):
 class PairForm(WindowForm, PageForm):
     """A pair's series: weekly or monthly buckets, and optionally one period to list."""
 
+    # A week's period is no month's: a link that drops the bucket drops the period too.
+    dropped_with = {"bucket": ("period",)}
+
     bucket = forms.ChoiceField(
+        label="Series",
         choices=BUCKET_CHOICES,
         required=False,
         initial="month",
@@ -238,7 +242,9 @@ def filter_summary(form: forms.Form, query: QueryDict, path: str) -> FilterSumma
     Read from the query rather than the cleaned data, so a value the form refused is listed
     too (and can be dropped). Empty values and a field's default (``initial``: "any of these
     actors") are no filter. Every link leaves out the page number: with fewer filters the
-    list is longer, and page 3 of the old list means nothing in it."""
+    list is longer, and page 3 of the old list means nothing in it. A form's ``dropped_with``
+    names the parameters that mean nothing without another one."""
+    dropped_with = getattr(form, "dropped_with", {})
     params = [
         (name, value)
         for name, values in query.lists()
@@ -255,7 +261,12 @@ def filter_summary(form: forms.Form, query: QueryDict, path: str) -> FilterSumma
         labels = _choice_labels(field)
         values = []
         for value in dict.fromkeys(chosen):  # each value once, in the order given
-            rest = [(name, v) for name, v in params if (name, v) != (bound.html_name, value)]
+            dependent = dropped_with.get(bound.html_name, ())
+            rest = [
+                (name, v)
+                for name, v in params
+                if (name, v) != (bound.html_name, value) and name not in dependent
+            ]
             values.append(ActiveValue(_shown(field, value, labels), _url(path, rest)))
         filters.append(ActiveFilter(bound.html_name, str(bound.label), tuple(values)))
     names = {bound.html_name for bound in form}

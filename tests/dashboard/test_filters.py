@@ -359,3 +359,26 @@ def test_the_article_inbox_and_actor_list_sum_up_their_filters(client, world):
     actors = client.get("/actors/?kind=person&is_core=")
     assert active_filters_of(actors).startswith("Filtered by Kind: Person ×")
     assert drop_link(actors, "Kind: Person") == "/actors/"
+
+
+def test_the_pair_and_relations_pages_sum_up_their_window(client, world):
+    pair = client.get(
+        "/relations/russia/hamas/?since=2023-10-01&rollup=0&bucket=week&period=2023-10-23"
+    )
+    assert pair.status_code == 200
+    line = active_filters_of(pair)
+    assert "From: 1 October 2023 ×" in line
+    assert "People: Show people as themselves ×" in line
+    assert "Series: Weekly ×" in line and "Period: 23 October 2023 ×" in line
+    # A week's period means nothing to monthly buckets: dropping the bucket drops it too.
+    monthly = drop_link(pair, "Series: Weekly")
+    assert monthly == "/relations/russia/hamas/?since=2023-10-01&rollup=0"
+    assert client.get(monthly).status_code == 200
+    assert drop_link(pair, "People: Show people as themselves") == (
+        "/relations/russia/hamas/?since=2023-10-01&bucket=week&period=2023-10-23"
+    )
+    # The defaults the links of the charts carry (rollup=1, monthly) are no filter.
+    assert active_filters_of(client.get("/relations/?rollup=1")) == ""
+    assert "Until: 30 November 2023" in active_filters_of(
+        client.get("/relations/?until=2023-11-30&rollup=1")
+    )
