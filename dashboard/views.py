@@ -21,7 +21,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from dashboard import exports, figures, rows, summaries
-from dashboard.filters import ActorFilter, ArticleFilter, EventFilter, published_events_for
+from dashboard.filters import (
+    ARTICLE_ORDERS,
+    ActorFilter,
+    ArticleFilter,
+    EventFilter,
+    published_events_for,
+)
 from dashboard.forms import (
     WINDOW_PRESETS,
     PageForm,
@@ -35,7 +41,8 @@ from dashboard.serializers import net_score
 from dashboard.templatetags.dashboard_format import event_date
 from ingest.admin import create_event_url
 from ingest.models import Article, Feed, Mention
-from ingest.triage import CATEGORY_BY_KIND
+from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_HELP
+from ingest.triage import CATEGORY_BY_KIND, kind_for_article
 from relations import analytics, categories
 from relations.models import (
     Actor,
@@ -639,14 +646,24 @@ def articles(request):
     queryset = Article.objects.select_related("feed", "event").prefetch_related(
         Prefetch("mentions", queryset=Mention.objects.select_related("actor").order_by("-count"))
     )
-    filterset = ArticleFilter(request.GET, queryset=queryset, request=request)
+    can_triage = request.user.has_perm("ingest.change_article")
+    query = request.GET
+    if can_triage:
+        # Editors open on their inbox: what is left to triage, most relevant first. Only a
+        # missing parameter takes the default: the form's "Any status" (empty) lists all.
+        query = query.copy()
+        query.setdefault("review_status", Article.ReviewStatus.NEW)
+        query.setdefault("order", "relevance")
+    filterset = ArticleFilter(query, queryset=queryset, request=request)
     _listed_choices(filterset.form, "feed", "actor")
     page_form = PageForm(request.GET)
     context = {
         "filterset": filterset,
         "form": filterset.form,
         "page_form": page_form,
-        "can_triage": request.user.has_perm("ingest.change_article"),
+        "can_triage": can_triage,
+        "relevance_help": RELEVANCE_HELP,
+        "candidate_kind_help": CANDIDATE_KIND_HELP,
     }
     if not (filterset.is_valid() and page_form.is_valid()):
         return render(request, "dashboard/articles.html", context, status=400)
@@ -655,8 +672,11 @@ def articles(request):
         return render(request, "dashboard/articles.html", context, status=400)
     if context["can_triage"]:
         for article in page.object_list:
-            article.create_event_url = create_event_url(article)
+            article.create_event_kind = kind_for_article(article)
+            article.create_event_url = create_event_url(article, article.create_event_kind)
     context["page"] = page
+    order = filterset.form.cleaned_data.get("order") or "newest"
+    context["order_label"] = ARTICLE_ORDERS[order][0].lower()
     return render(request, "dashboard/articles.html", context)
 
 

@@ -39,6 +39,7 @@ from ingest.triage import (
     draft_event,
     kind_for_article,
     link_article,
+    next_article,
     restore_articles,
 )
 from relations.admin import (
@@ -564,6 +565,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     token,
                     _next_url(request) or "",
                 ),
+                messages.SUCCESS,
             )
         elif not linked:
             self.message_user(request, "Nothing to dismiss: already dismissed.", messages.INFO)
@@ -581,7 +583,9 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description="Restore (back to new)", permissions=["change"])
     def restore(self, request, queryset):
         restored = restore_articles(queryset)
-        self.message_user(request, f"Restored {restored} dismissed article(s) to the inbox.")
+        self.message_user(
+            request, f"Restored {restored} dismissed article(s) to the inbox.", messages.SUCCESS
+        )
 
     def dismiss_view(self, request, pk):
         if not self.has_change_permission(request):
@@ -593,7 +597,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         if restore_articles(Article.objects.filter(pk=pk)):
-            self.message_user(request, "Restored the article to the inbox.")
+            self.message_user(request, "Restored the article to the inbox.", messages.SUCCESS)
         return self._back(request)
 
     def undo_dismiss_view(self, request):
@@ -615,7 +619,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 "This undo is not valid.", content_type="text/plain; charset=utf-8"
             )
         restored = restore_articles(Article.objects.filter(pk__in=ids))
-        self.message_user(request, f"Restored {restored} article(s) to the inbox.")
+        self.message_user(
+            request, f"Restored {restored} article(s) to the inbox.", messages.SUCCESS
+        )
         return self._back(request)
 
     def _back(self, request):
@@ -718,9 +724,19 @@ class ArticleTriage(EventAdminExtension):
         if article is None:
             return None
         draft = draft_event(article, kind=model.KIND)
+        if draft.category_cue:
+            messages.info(
+                request,
+                f"The category {draft.initial['category']} is a guess from "
+                f"“{draft.category_cue}”: check it.",
+            )
         return EventPrefill(
             initial=draft.initial,
-            inline_initial={"participants": draft.participants, "sources": draft.sources},
+            inline_initial={
+                "participants": draft.participants,
+                "interactions": draft.interactions,
+                "sources": draft.sources,
+            },
         )
 
     def event_added(self, request, event):
@@ -729,6 +745,21 @@ class ArticleTriage(EventAdminExtension):
             return
         link_article(article, event, request.user)
         messages.info(request, f"Linked the article “{article.title}” to this event.")
+
+    def offers_next(self, request):
+        return request.user.has_perm("ingest.change_article") and (
+            _article_from_request(request) is not None
+        )
+
+    def next_url(self, request, event):
+        article = _article_from_request(request)
+        if article is None:
+            return None
+        following = next_article(after=article)
+        if following is None:
+            messages.info(request, "No new article is left in the inbox.")
+            return reverse("admin:ingest_article_changelist")
+        return create_event_url(following)
 
 
 register_event_admin_extension(ArticleTriage())

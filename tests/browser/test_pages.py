@@ -103,9 +103,9 @@ def test_the_actor_pages_draw_their_relations(page, world):
 def test_the_article_inbox_and_feeds_pages_render(page, world):
     page.goto("/articles/")
     assert page.locator("#article-list > li").count() == 2
-    page.fill("input[name=min_relevance]", "0.5")
+    page.select_option("select[name=relevance]", "high")
     page.click("form.filters button[type=submit]")
-    page.wait_for_url(re.compile(r"min_relevance=0.5"))
+    page.wait_for_url(re.compile(r"relevance=high"))
     assert page.locator("#article-list > li").count() == 1
     page.goto("/feeds/")
     assert plots_with_data(page, 1) == 1

@@ -219,13 +219,21 @@ def test_an_article_row_shows_feed_relevance_candidate_kind_and_review_status(cl
     body = html(client.get("/articles/"))
     row = item(body, "article", candidate.pk)
     assert "<span>Wire feed</span>" in row
-    assert '<span title="Relevance">relevance 0.50</span>' in row
-    assert '<span class="badge">Allegation?</span>' in row
+    # Each number says what it means where it is shown: its bucket, and a tooltip.
+    assert re.search(
+        r'<span class="relevance relevance-medium" title="Relevance, from 0 to 1[^"]*">'
+        r"0.50 <small>medium</small></span>",
+        row,
+    )
+    assert re.search(r'<abbr class="badge" title="Candidate kind: [^"]*">Allegation\?</abbr>', row)
     assert '<span class="badge">Dismissed</span>' in row
     other = item(body, "article", plain.pk)
-    assert '<span title="Relevance">relevance 0.13</span>' in other
-    assert "?</span>" not in other
+    assert ">0.13 <small>low</small></span>" in other
+    assert "?</abbr>" not in other
     assert '<span class="badge">New</span>' in other
+    # The column headers and the legend, once for the page.
+    assert body.count('<div class="article-columns" aria-hidden="true">') == 1
+    assert body.count('<p class="inbox-legend muted">Relevance, from 0 to 1') == 1
 
 
 def test_a_duplicate_article_is_marked_as_one(client):
@@ -295,36 +303,51 @@ def test_a_draft_linked_event_is_named_to_editors_only(client, analyst, editor):
         assert f"/events/{event.pk}/" not in body
     editors = Client()
     editors.force_login(editor)
-    body = html(editors.get("/articles/"))
+    body = html(editors.get("/articles/?review_status="))  # editors open on new articles
     assert f'Linked to <a href="/events/{event.pk}/">Secret draft talks</a>' in item(
         body, "article", article.pk
     )
     assert "Linked to" not in item(body, "article", unlinked.pk)
 
 
-def test_editors_get_triage_links_and_create_event_only_when_nothing_is_linked(editor_client):
+def test_editors_get_one_click_triage_and_create_event_only_when_nothing_is_linked(
+    editor_client,
+):
     unlinked = ArticleFactory(candidate_kind=Article.CandidateKind.STATEMENT)
     linked = ArticleFactory(event=MeetingFactory(status=PUBLISHED))
-    body = html(editor_client.get("/articles/"))
+    dismissed = ArticleFactory(review_status=Article.ReviewStatus.DISMISSED)
+    body = html(editor_client.get("/articles/?review_status="))
     row = item(body, "article", unlinked.pk)
-    assert f'<a href="{create_event_url(unlinked)}">Create event</a>' in row
+    assert f'<a class="button" href="{create_event_url(unlinked)}">Create statement</a>' in row
     assert f"from_article={unlinked.pk}" in row
     assert (
-        f'<a href="/admin/ingest/article/{unlinked.pk}/change/">Link or dismiss in the admin</a>'
+        f'form="triage-form" formaction="/admin/ingest/article/{unlinked.pk}/dismiss/">Dismiss'
+    ) in row
+    assert "/restore/" not in row
+    assert (
+        f'<a class="triage-admin" href="/admin/ingest/article/{unlinked.pk}/change/">'
+        "Link or dismiss in the admin</a>"
     ) in row
     row = item(body, "article", linked.pk)
-    assert "Create event" not in row
+    assert ">Create " not in row and "/dismiss/" not in row
+    assert f'href="/admin/ingest/article/{linked.pk}/change/"' in row
+    row = item(body, "article", dismissed.pk)
     assert (
-        f'<a href="/admin/ingest/article/{linked.pk}/change/">Link or dismiss in the admin</a>'
+        f'form="triage-form" formaction="/admin/ingest/article/{dismissed.pk}/restore/">Restore'
     ) in row
+    assert ">Create " not in row and "/dismiss/" not in row
+    # The form the buttons submit: the CSRF token and the way back to this very list.
+    form = re.search(r'<form id="triage-form" method="post" hidden>.*?</form>', body, re.S)
+    assert form and 'name="csrfmiddlewaretoken"' in form.group(0)
+    assert '<input type="hidden" name="next" value="/articles/?review_status=">' in form.group(0)
 
 
 def test_anonymous_readers_and_analysts_get_no_triage_links(analyst_client):
     article = ArticleFactory()
     for reader in (Client(), analyst_client):
         row = item(html(reader.get("/articles/")), "article", article.pk)
-        assert 'class="item-meta triage"' not in row
-        assert "Create event" not in row
+        assert "article-triage" not in row
+        assert ">Create " not in row
         assert "/admin/" not in row
 
 
@@ -363,7 +386,7 @@ def test_article_items_renders_what_it_is_given_directly():
     shown = str(rows.article_items(listed, can_triage=True, can_see_drafts=True))
     assert "Linked to" in shown and "Draft talks" in shown
     assert f'href="/admin/ingest/article/{article.pk}/change/"' in shown
-    assert "Create event" not in shown  # it is linked: create_event_url is not read
+    assert ">Create " not in shown  # it is linked: create_event_url is not read
     assert str(rows.article_items([], can_triage=True, can_see_drafts=True)).strip() == ""
 
 

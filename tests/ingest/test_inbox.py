@@ -63,10 +63,17 @@ def inbox(db):
             title="Low", relevance=0.26, published_at=DAY + dt.timedelta(days=1)
         ),
         "dismissed": factories.ArticleFactory(
-            title="Dismissed before", relevance=0.95, review_status=DISMISSED
+            title="Dismissed before",
+            relevance=0.95,
+            review_status=DISMISSED,
+            published_at=DAY - dt.timedelta(days=10),
         ),
         "linked": factories.ArticleFactory(
-            title="Linked", relevance=0.99, review_status=LINKED, event=factories.MeetingFactory()
+            title="Linked",
+            relevance=0.99,
+            review_status=LINKED,
+            event=factories.MeetingFactory(),
+            published_at=DAY - dt.timedelta(days=20),
         ),
     }
 
@@ -379,3 +386,83 @@ def test_a_feed_page_keeps_its_health_read_only_and_folded(editor_client, db):
         assert f"field-{name}" in health
         assert f'name="{name}"' not in page
     assert 'name="active"' in page
+
+
+# --- /articles/ --------------------------------------------------------------------------------
+
+
+def article_ids(response) -> list[int]:
+    assert response.status_code == 200, response.status_code
+    return [int(pk) for pk in re.findall(r'data-article-id="(\d+)"', response.content.decode())]
+
+
+def ids(inbox, *names) -> list[int]:
+    return [inbox[name].pk for name in names]
+
+
+def test_editors_open_the_articles_page_on_new_articles_most_relevant_first(editor_client, inbox):
+    response = editor_client.get("/articles/")
+    assert article_ids(response) == ids(inbox, "top", "middling", "low")
+    assert "3 articles, most relevant first." in response.content.decode()
+
+
+def test_editors_can_still_choose_every_status_and_the_newest_first(editor_client, inbox):
+    # The form's "Any status" sends an empty value, which is no filter at all.
+    everything = article_ids(editor_client.get("/articles/?review_status=&order=newest"))
+    assert everything[:3] == ids(inbox, "low", "middling", "top")
+    assert set(everything) == set(ids(inbox, *inbox))
+    dismissed = article_ids(editor_client.get("/articles/?review_status=dismissed"))
+    assert dismissed == ids(inbox, "dismissed")
+
+
+def test_analysts_keep_the_read_only_list_of_every_article_newest_first(analyst_client, inbox):
+    response = analyst_client.get("/articles/")
+    assert set(article_ids(response)) == set(ids(inbox, *inbox))
+    assert article_ids(response)[0] == inbox["low"].pk  # the newest
+    body = response.content.decode()
+    assert "newest first." in body
+    for triage in ('id="triage-form"', "/dismiss/", "/restore/", "from_article=", "Triage</span>"):
+        assert triage not in body
+
+
+def test_the_articles_page_filters_by_the_same_relevance_buckets(client, inbox):
+    def listed_ids(bucket: str) -> list[int]:
+        return article_ids(client.get("/articles/", {"relevance": bucket}))
+
+    assert listed_ids("high") == ids(inbox, "top", "dismissed", "linked")  # newest first
+    assert listed_ids("medium") == ids(inbox, "middling")
+    assert listed_ids("low") == ids(inbox, "low")
+    response = client.get("/articles/", {"relevance": "3"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    api = client.get("/api/articles/", {"relevance": "medium", "order": "relevance"})
+    assert [row["id"] for row in api.json()["results"]] == ids(inbox, "middling")
+
+
+def test_dismissing_from_the_articles_page_returns_there_with_an_undo(editor, inbox):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(editor)
+    page = browser.get("/articles/?relevance=high").content.decode()
+    form = re.search(r'<form id="triage-form" method="post" hidden>.*?</form>', page, re.S)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(0)))
+    assert unescape(fields["next"]) == "/articles/?relevance=high"
+    top = inbox["top"]
+
+    fields["next"] = unescape(fields["next"])
+    response = browser.post(f"{ARTICLES}{top.pk}/dismiss/", fields, follow=True)
+
+    assert response.redirect_chain == [("/articles/?relevance=high", 302)]
+    assert status_of(top) == DISMISSED
+    assert top.pk not in article_ids(response)
+    body = response.content.decode()
+    message = re.search(r'<li class="alert alert-success">(.*?)</li>', body, re.S).group(1)
+    assert message.startswith("Dismissed “Top”.")
+    undo = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', message))
+
+    undo = {name: unescape(value) for name, value in undo.items()}
+    response = browser.post(ARTICLES + "undo-dismiss/", undo, follow=True)
+
+    assert response.redirect_chain == [("/articles/?relevance=high", 302)]
+    assert status_of(top) == NEW
+    assert top.pk in article_ids(response)
+    assert "Restored 1 article(s) to the inbox." in response.content.decode()
