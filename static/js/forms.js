@@ -38,6 +38,17 @@
     $("select[data-picker]").each(function () {
       var select = $(this);
       select.select2({ width: "100%", placeholder: select.data("placeholder") || "" });
+      // The field's label points at the hidden select: let it open the picker instead, and
+      // name the picker's search box after it for screen readers.
+      var label = $("label[for='" + this.id + "']");
+      label.on("click", function (event) {
+        event.preventDefault();
+        select.select2("open");
+      });
+      select
+        .next(".select2-container")
+        .find(".select2-search__field")
+        .attr("aria-label", label.text());
     });
   }
 

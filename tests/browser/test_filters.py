@@ -58,6 +58,17 @@ def test_an_actor_found_by_typing_part_of_its_name_narrows_the_list(page, world)
     screenshot(page, "timeline_filters")
 
 
+def test_the_label_opens_the_picker_and_names_its_search_box(page, world):
+    page.goto("/timeline/")
+    search = page.locator(".field-actor .select2-search__field")
+    assert search.get_attribute("aria-label") == "Actors"
+    page.click("label[for=id_actor]")
+    assert page.locator(".select2-results__option", has_text="Sergei Lavrov").is_visible()
+    page.keyboard.type("lavr")
+    page.keyboard.press("Enter")
+    assert "Sergei Lavrov" in page.locator(".field-actor .select2-selection__choice").inner_text()
+
+
 def test_a_filter_dropped_from_the_line_above_the_results(page, world):
     page.goto("/timeline/?actor=ukraine&kind=statement&since=2023-10-01")
     assert listed(page) == [world.denial.title]
