@@ -8,13 +8,15 @@ prefill) because relations must not import them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import HttpRequest, HttpResponseRedirect
@@ -68,8 +70,17 @@ class EventAdminExtension:
     def event_added(self, request: HttpRequest, event: Event) -> None:
         """Called once the add form and its inlines are saved."""
 
+    def offers_next(self, request: HttpRequest) -> bool:
+        """Whether this add form is one step of a queue ("Save and next" is shown)."""
+        return False
+
+    def next_url(self, request: HttpRequest, event: Event) -> str | None:
+        """Where "Save and next" goes once ``event`` is added, or None."""
+        return None
+
 
 _extensions: list[EventAdminExtension] = []
+logger = logging.getLogger(__name__)
 
 
 def register_event_admin_extension(extension: EventAdminExtension) -> None:
@@ -363,6 +374,104 @@ class EventKindAdmin(SimpleHistoryAdmin):
         if not change:
             for extension in _extensions:
                 extension.event_added(request, form.instance)
+        # Foreign keys are checked at commit, after the view has answered; check them now,
+        # while a refusal can still be shown on the editor's form (see _changeform_view).
+        connections[router.db_for_write(self.model)].check_constraints()
+
+    # --- the submit row: "Save and publish", "Save and next" ---------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and PUBLISH in request.POST:
+            # Publishing is saving with the status set; the sources inline still refuses an
+            # event without a source, on the form.
+            request.POST = request.POST.copy()
+            request.POST["status"] = Event.Status.PUBLISHED
+        extra_context = {
+            **(extra_context or {}),
+            "show_save_and_publish": True,
+            "show_save_and_next": object_id is None
+            and any(extension.offers_next(request) for extension in _extensions),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _next_url(self, request, obj) -> str | None:
+        if SAVE_AND_NEXT not in request.POST and PUBLISH not in request.POST:
+            return None
+        for extension in _extensions:
+            url = extension.next_url(request, obj)
+            if url:
+                return url
+        return None
+
+    def _say_published(self, request, obj) -> None:
+        if PUBLISH in request.POST and obj.is_published:
+            self.message_user(request, f"Published “{obj.title}”.", messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._say_published(request, obj)
+        next_url = self._next_url(request, obj)
+        if next_url is None:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            format_html(
+                'Saved the {} “<a href="{}">{}</a>”.',
+                obj._meta.verbose_name,
+                kind_change_url(obj),
+                obj.title,
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(next_url)
+
+    def response_change(self, request, obj):
+        self._say_published(request, obj)
+        return super().response_change(request, obj)
+
+    # --- a database error during a save keeps the editor's input -----------------------------
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        if request.method != "POST":
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        queued = len(messages.get_messages(request)._queued_messages)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super()._changeform_view(request, object_id, form_url, extra_context)
+        except DatabaseError as exc:
+            # The savepoint is rolled back: nothing of this save remains, nor its messages.
+            del messages.get_messages(request)._queued_messages[queued:]
+            logger.exception(
+                "Saving a %s (id %s) failed in the database", self.opts.model_name, object_id
+            )
+            request.relwatch_save_error = save_failed_message(self.opts.verbose_name, exc)
+        # The same view again, with a form that reports the failure: it re-renders with
+        # everything the editor typed, as for any invalid input.
+        return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, "relwatch_save_error", None)
+        if error is None:
+            return form_class
+
+        class SaveFailedForm(form_class):
+            def clean(self):
+                super().clean()
+                raise ValidationError(error, code="save_failed")
+
+        return SaveFailedForm
+
+
+PUBLISH = "_publish"
+SAVE_AND_NEXT = "_savenext"
+
+
+def save_failed_message(what: str, exc: DatabaseError) -> str:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (
+        f"The database refused to save this {what} ({detail[:300]}). Nothing was saved; "
+        "what you entered is still below. Correct it and save again, or tell an administrator."
+    )
 
 
 @admin.register(Meeting)
