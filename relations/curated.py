@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -37,14 +37,10 @@ from django.db.models import Prefetch
 from tqdm import tqdm
 
 from relations.importing import (
-    ACTOR_FIELDS,
-    AFFILIATION_FIELDS,
-    ALIAS_FIELDS,
-    EVENT_FIELDS,
-    KIND_ACTOR_FIELDS,
-    KIND_FIELDS,
+    FIELDS,
     KIND_LABELS,
-    SOURCE_FIELDS,
+    PARTS,
+    TIMESTAMPS,
     DocumentError,
     Progress,
     Report,
@@ -68,7 +64,6 @@ CHANGE_REASON = "import_curated"
 
 # The document cannot be imported; the message says where in it and why.
 CuratedDataError = DocumentError
-TIMESTAMPS = ("created_at", "updated_at")
 
 
 @dataclass
@@ -164,56 +159,51 @@ def _events_in_order() -> Iterator[Event]:
 
 
 def _actor_item(actor: Actor, slugs: dict[int, str]) -> dict[str, Any]:
-    item: dict[str, Any] = {"slug": actor.slug, **_values(actor, ACTOR_FIELDS)}
+    item: dict[str, Any] = {"slug": actor.slug, **_values(actor, slugs)}
     # Sorted in Python, by code point, so the order never depends on the database's collation.
     item["aliases"] = sorted(
-        (_values(alias, ALIAS_FIELDS) for alias in actor.aliases.all()),
+        (_values(alias, slugs) for alias in actor.aliases.all()),
         key=lambda alias: (alias["language"], alias["text"]),
     )
     # Kept in entry order: editors read a person's offices in the order they added them.
-    item["affiliations"] = [
-        {"parent": slugs[affiliation.parent_id], **_values(affiliation, AFFILIATION_FIELDS)}
-        for affiliation in actor.affiliations.all()
-    ]
-    return item | _values(actor, TIMESTAMPS)
+    item["affiliations"] = [_values(row, slugs) for row in actor.affiliations.all()]
+    return item | _values(actor, slugs, TIMESTAMPS)
 
 
 def _event_item(
     event: Event, keys: dict[int, int], slugs: dict[int, str], response_keys: list[int]
 ) -> dict[str, Any]:
-    item: dict[str, Any] = {"key": keys[event.id], "kind": event.kind}
-    item.update(_values(event, EVENT_FIELDS))
+    item: dict[str, Any] = {"key": keys[event.id], "kind": event.kind, **_values(event, slugs)}
     specific = getattr(event, event.kind)
-    details = _values(specific, KIND_FIELDS[event.kind])
-    for name in KIND_ACTOR_FIELDS[event.kind]:
-        details[name] = slugs[getattr(specific, f"{name}_id")]
+    details = _values(specific, slugs)
     if event.kind == Event.Kind.STATEMENT:
         target = specific.responding_to_id
         details["responding_to"] = keys[target] if target else None
     if event.kind == Event.Kind.ALLEGATION:
         details["responses"] = response_keys
     item[event.kind] = details
-    item["participants"] = [
-        {"actor": slugs[p.actor_id], "role": p.role} for p in event.participants.all()
-    ]
-    item["interactions"] = [
-        # + 0.0 turns a stored -0.0 into 0.0: the same score, and one spelling of it.
-        {"source": slugs[i.source_id], "target": slugs[i.target_id], "score": i.score + 0.0}
-        for i in event.interactions.all()
-    ]
-    item["sources"] = [_values(source, SOURCE_FIELDS) for source in event.sources.all()]
+    for name in PARTS:
+        item[name] = [_values(part, slugs) for part in getattr(event, name).all()]
     item["created_by"] = event.created_by.get_username() if event.created_by else None
-    return item | _values(event, TIMESTAMPS)
+    return item | _values(event, slugs, TIMESTAMPS)
 
 
-def _values(instance: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    """Fields as JSON values: dates as ISO 8601, times in UTC."""
+def _values(instance: Any, slugs: dict[int, str], names: Iterable[str] = ()) -> dict[str, Any]:
+    """The document's fields of a row (relations.importing.FIELDS, or ``names``) as JSON
+    values: actors as slugs, dates as ISO 8601, times in UTC."""
     values = {}
-    for name in names:
-        value = getattr(instance, name)
-        if isinstance(value, dt.datetime):
-            value = value.astimezone(dt.UTC)
-        values[name] = value.isoformat() if isinstance(value, dt.date) else value
+    for name in names or FIELDS[type(instance)]:
+        model_field = instance._meta.get_field(name)
+        value = getattr(instance, model_field.attname)
+        if model_field.is_relation:
+            value = slugs[value]
+        elif isinstance(value, float):
+            value += 0.0  # a stored -0.0 becomes 0.0: the same score, and one spelling of it
+        elif isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).isoformat()
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        values[name] = value
     return values
 
 

@@ -38,7 +38,6 @@ The policy, one for every reader:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -61,53 +60,36 @@ from relations.models import (
     Allegation,
     Event,
     Interaction,
-    Meeting,
     Participant,
     Source,
-    Statement,
 )
 
-# The fields a document carries, per model (export_curated writes them in this order).
-ACTOR_FIELDS = (
-    "name",
-    "kind",
-    "country_code",
-    "title",
-    "description",
-    "colour",
-    "wikidata_id",
-    "is_core",
-)
-ALIAS_FIELDS = ("text", "language", "case_sensitive")
-AFFILIATION_FIELDS = ("role", "start_date", "end_date")
-EVENT_FIELDS = (
-    "title",
-    "summary",
-    "date",
-    "date_precision",
-    "location",
-    "category",
-    "status",
-    "note",
-)
-KIND_FIELDS = {
-    Event.Kind.MEETING: ("format", "city", "purpose", "outcome"),
-    Event.Kind.STATEMENT: ("quote", "original_language", "channel"),
-    Event.Kind.ALLEGATION: ("claim", "evidence_status", "evidence_note"),
+# An event's parts, by the name the document gives them.
+PARTS = {"participants": Participant, "interactions": Interaction, "sources": Source}
+
+
+def document_fields(model: type[models.Model], exclude: Iterable[str] = ()) -> tuple[str, ...]:
+    """The fields a document carries for a model, in the model's order: its own editable
+    columns, and its relations to actors (written as slugs) but not to events or users."""
+    return tuple(
+        f.name
+        for f in model._meta.local_concrete_fields
+        if f.editable and not f.primary_key and f.name not in exclude
+        if not f.is_relation or f.related_model is Actor
+    )
+
+
+FIELDS = {
+    model: document_fields(model, exclude=["actor"] if model in (Alias, Affiliation) else [])
+    for model in (Actor, Alias, Affiliation, Event, *EVENT_MODELS.values(), *PARTS.values())
 }
-# Kind-specific references to actors, written as slugs.
-KIND_ACTOR_FIELDS = {
-    Event.Kind.MEETING: (),
-    Event.Kind.STATEMENT: ("speaker",),
-    Event.Kind.ALLEGATION: ("claimant", "accused"),
+TIMESTAMPS = ("created_at", "updated_at")
+# What identifies an event's part among the event's others.
+IDENTITY = {
+    Participant: ("actor_id", "role"),
+    Interaction: ("source_id", "target_id"),
+    Source: ("outlet", "title", "quote"),
 }
-SOURCE_FIELDS = ("url", "outlet", "title", "published_at", "quote", "language", "reliability")
-# An event's parts: name, model, the fields naming actors, the fields that identify one.
-PARTS = (
-    ("participants", Participant, ("actor",), ("actor_id", "role")),
-    ("interactions", Interaction, ("source", "target"), ("source_id", "target_id")),
-    ("sources", Source, (), ("outlet", "title", "quote")),
-)
 LOOKUP_CHUNK = 1000
 EVENT_CHUNK = 500
 
@@ -274,35 +256,6 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
-def _boolean(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise DocumentError(where, f"expected true or false, got {_json_type(value)}")
-    return value
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise DocumentError(where, f"expected a number, got {_json_type(value)}")
-    return float(value)
-
-
-def _date(value: Any, where: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(_text(value, where))
-    except ValueError as exc:
-        raise DocumentError(where, f"{value!r} is not a date (YYYY-MM-DD): {exc}") from None
-
-
-def _datetime(value: Any, where: str) -> dt.datetime:
-    try:
-        parsed = dt.datetime.fromisoformat(_text(value, where))
-    except ValueError:
-        raise DocumentError(where, f"{value!r} is not an ISO 8601 date and time") from None
-    if parsed.tzinfo is None:
-        raise DocumentError(where, f"{value!r} has no time zone (add +00:00)")
-    return parsed
-
-
 def _key(value: Any, where: str) -> int | str:
     if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
         raise DocumentError(where, f"an event key is a number or text, got {value!r}")
@@ -343,75 +296,51 @@ def _object(parsers: dict[str, Parser], required: Iterable[str] = ()) -> Parser:
     return parse
 
 
-def _fields(model: type, names: Iterable[str]) -> dict[str, Parser]:
-    """Parsers for model fields, by the field's type; a nullable field also takes null.
-    Choices, lengths and validators are the model's own (full_clean, on import)."""
-    by_type = {
-        models.BooleanField: _boolean,
-        models.DateField: _date,
-        models.DateTimeField: _datetime,
-        models.FloatField: _number,
-    }
-    parsers = {}
-    for name in names:
+def _converted(model_field: models.Field) -> Parser:
+    """A value converted by the model field's own to_python(), which names what is wrong."""
+
+    def parse(value: Any, where: str) -> Any:
+        if isinstance(value, dict | list):
+            raise DocumentError(where, f"expected a single value, got {_json_type(value)}")
+        with checking(where):
+            return model_field.to_python(value)
+
+    return parse
+
+
+def _record(model: type[models.Model], required: Iterable[str] = (), **extra: Parser) -> Parser:
+    """An object with the model's document fields, converted by the model's own fields (actors
+    by slug), those without a default required, and ``extra`` beside them."""
+    parsers, required = {}, list(required)
+    for name in FIELDS[model]:
         model_field = model._meta.get_field(name)
-        parser = by_type.get(type(model_field), _text)
-        parsers[name] = _optional(parser) if model_field.null else parser
-    return parsers
+        parsers[name] = _text if model_field.is_relation else _converted(model_field)
+        if not model_field.blank and not model_field.has_default():
+            required.append(name)
+    return _object(parsers | extra, required)
 
 
-_TIMESTAMPS = {"created_at": _optional(_datetime), "updated_at": _optional(_datetime)}
-_parse_actor = _object(
-    {
-        "slug": _text,
-        **_fields(Actor, ACTOR_FIELDS),
-        "aliases": _list_of(_object(_fields(Alias, ALIAS_FIELDS), required=["text"])),
-        "affiliations": _list_of(
-            _object({"parent": _text, **_fields(Affiliation, AFFILIATION_FIELDS)}, ["parent"])
-        ),
-        **_TIMESTAMPS,
-    },
-    required=["slug", "name", "kind"],
+_TIMESTAMPS = {name: _converted(Event._meta.get_field(name)) for name in TIMESTAMPS}
+_parse_actor = _record(
+    Actor,
+    aliases=_list_of(_record(Alias)),
+    affiliations=_list_of(_record(Affiliation)),
+    **_TIMESTAMPS,
 )
-_parse_kind_details = {
-    Event.Kind.MEETING: _object(_fields(Meeting, KIND_FIELDS[Event.Kind.MEETING])),
-    Event.Kind.STATEMENT: _object(
-        {
-            **_fields(Statement, KIND_FIELDS[Event.Kind.STATEMENT]),
-            "speaker": _text,
-            "responding_to": _optional(_key),
-        },
-        required=["speaker"],
-    ),
-    Event.Kind.ALLEGATION: _object(
-        {
-            **_fields(Allegation, KIND_FIELDS[Event.Kind.ALLEGATION]),
-            "claimant": _text,
-            "accused": _text,
-            "responses": _list_of(_key),
-        },
-        required=["claimant", "accused", "claim"],
-    ),
+_kind_references = {
+    Event.Kind.STATEMENT: {"responding_to": _optional(_key)},
+    Event.Kind.ALLEGATION: {"responses": _list_of(_key)},
 }
-_parse_event = _object(
-    {
-        "key": _key,
-        "kind": _text,
-        "formerly": _list_of(_text),
-        **_fields(Event, EVENT_FIELDS),
-        **{kind: _parse_kind_details[kind] for kind in KIND_FIELDS},
-        "participants": _list_of(_object({"actor": _text, "role": _text}, ["actor"])),
-        "interactions": _list_of(
-            _object(
-                {"source": _text, "target": _text, "score": _optional(_number)},
-                required=["source", "target"],
-            )
-        ),
-        "sources": _list_of(_object(_fields(Source, SOURCE_FIELDS), ["outlet", "quote"])),
-        "created_by": _optional(_text),
-        **_TIMESTAMPS,
-    },
-    required=["key", "kind", "title", "date", "category"],
+_parse_event = _record(
+    Event,
+    required=["key", "kind"],
+    key=_key,
+    kind=_text,
+    formerly=_list_of(_text),
+    **{k: _record(m, **_kind_references.get(k, {})) for k, m in EVENT_MODELS.items()},
+    **{name: _list_of(_record(model)) for name, model in PARTS.items()},
+    created_by=_optional(_text),
+    **_TIMESTAMPS,
 )
 
 
@@ -442,9 +371,9 @@ def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
         if not isinstance(item, dict):
             continue  # _parse_event says what it is
         where, kind = item.get("where") or _event_where(index, item), item.get("kind")
-        if kind not in KIND_FIELDS:
-            raise DocumentError(where, f"kind: {kind!r} is not one of {', '.join(KIND_FIELDS)}")
-        for other in KIND_FIELDS:
+        if kind not in EVENT_MODELS:
+            raise DocumentError(where, f"kind: {kind!r} is not one of {', '.join(EVENT_MODELS)}")
+        for other in EVENT_MODELS:
             if other != kind and other in item:
                 raise DocumentError(where, f"a {kind} has no {other!r} details")
     events = [_parse_event(item, _event_where(i, item)) for i, item in enumerate(events)]
@@ -468,10 +397,6 @@ def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
 def _alias_key(alias: dict) -> tuple[str, str]:
     """The database's identity of an alias (alias_unique_text_per_language): lower(text)."""
     return alias["text"].lower(), alias.get("language", DEFAULT_LANGUAGE)
-
-
-def _pick(item: dict, names: Iterable[str]) -> dict[str, Any]:
-    return {name: item[name] for name in names if name in item}
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -513,7 +438,7 @@ class _Importer:
         advance = self.progress("actors", len(actors))
         for item in actors:
             actor = existing.get(item["slug"]) or Actor(slug=item["slug"])
-            outcome = upsert(actor, _pick(item, ACTOR_FIELDS), item["where"])
+            outcome = upsert(actor, self._values(Actor, item), item["where"])
             self.actor_ids[actor.slug] = actor.pk
             self._keep_timestamps(Actor, actor.pk, item)
             self.report.count("actors", outcome)
@@ -531,7 +456,7 @@ class _Importer:
             existing.update(((alias.key, alias.language), alias) for alias in rows)
         new_aliases = []
         for item, raw in wanted:
-            values = {"actor_id": self.actor_ids[item["slug"]], **_pick(raw, ALIAS_FIELDS)}
+            values = {"actor_id": self.actor_ids[item["slug"]], **self._values(Alias, raw)}
             alias = existing.get(_alias_key(raw))
             if alias is None:
                 alias = Alias(**values)
@@ -552,15 +477,11 @@ class _Importer:
         for item in actors:
             actor_id = self.actor_ids[item["slug"]]
             for raw in item.get("affiliations", ()):
-                parent_id = self._actor_id(raw["parent"], raw["where"])
-                start = raw.get("start_date")
-                affiliation = existing.get((actor_id, parent_id, start)) or Affiliation(
-                    actor_id=actor_id, parent_id=parent_id
-                )
+                values = {"actor_id": actor_id, **self._values(Affiliation, raw)}
+                key = (actor_id, values["parent_id"], values.get("start_date"))
+                affiliation = existing.setdefault(key, Affiliation())
                 # Saved one by one: roll-ups follow the save signal.
-                outcome = upsert(affiliation, _pick(raw, AFFILIATION_FIELDS), raw["where"])
-                existing[(actor_id, parent_id, start)] = affiliation
-                self.report.count("affiliations", outcome)
+                self.report.count("affiliations", upsert(affiliation, values, raw["where"]))
 
     # ---- events
 
@@ -634,7 +555,7 @@ class _Importer:
             ids = [pk for index, pk in matches.items() if events[index]["kind"] == kind]
             instances.update(model.objects.in_bulk(ids))
         parts: dict[int, dict[str, list]] = {pk: defaultdict(list) for pk in instances}
-        for name, model, _, _ in PARTS:
+        for name, model in PARTS.items():
             for row in model.objects.filter(event_id__in=list(instances)).order_by("id"):
                 parts[row.event_id][name].append(row)
         return {index: (instances[pk], parts[pk]) for index, pk in matches.items()}
@@ -654,10 +575,7 @@ class _Importer:
         kind, where = item["kind"], item["where"]
         event = event or EVENT_MODELS[kind](kind=kind)
         details = item[kind]
-        values = _pick(item, EVENT_FIELDS) | _pick(details, KIND_FIELDS[kind])
-        for name in KIND_ACTOR_FIELDS[kind]:
-            if name in details:
-                values[f"{name}_id"] = self._actor_id(details[name], details["where"])
+        values = self._values(Event, item) | self._values(type(event), details)
         if "created_by" in item:
             values["created_by_id"] = users.get(item["created_by"] or "")
         target = details.get("responding_to")
@@ -675,14 +593,13 @@ class _Importer:
     def _import_parts(self, event: Event, item: dict, current: dict, new_parts: dict) -> bool:
         """Update the event's matching parts and queue new ones; say whether any changed."""
         changed = False
-        for name, model, actor_fields, identity in PARTS:
+        for name, model in PARTS.items():
+            identity = IDENTITY[model]
             queues: dict[tuple, list] = defaultdict(list)
             for row in current[name]:
                 queues[tuple(getattr(row, f) for f in identity)].append(row)
             for raw in item.get(name, ()):
-                where = raw["where"]
-                values = {k: v for k, v in raw.items() if k not in actor_fields and k != "where"}
-                values.update((f"{k}_id", self._actor_id(raw[k], where)) for k in actor_fields)
+                where, values = raw["where"], self._values(model, raw)
                 if model is Interaction and values.get("score") is None:
                     values["score"] = default_score(event.category)
                 for key in identity:  # a field left out identifies by its default
@@ -720,6 +637,18 @@ class _Importer:
         through.objects.bulk_create(new_rows)
 
     # ---- helpers
+
+    def _values(self, model: type[models.Model], raw: dict) -> dict[str, Any]:
+        """The record's values of the model's fields it gives, actors' slugs as their ids."""
+        values = {}
+        for name in FIELDS[model]:
+            if name in raw:
+                field = model._meta.get_field(name)
+                value = raw[name]
+                values[field.attname] = (
+                    self._actor_id(value, raw["where"]) if field.is_relation else value
+                )
+        return values
 
     def _actor_id(self, slug: str, where: str) -> int:
         if slug not in self.actor_ids:

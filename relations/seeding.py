@@ -19,13 +19,8 @@ from typing import Any
 import yaml
 from django.conf import settings
 
-from relations.importing import (
-    KIND_ACTOR_FIELDS,
-    KIND_FIELDS,
-    DocumentError,
-    Report,
-    import_document,
-)
+from relations.importing import FIELDS, DocumentError, Report, import_document
+from relations.models import EVENT_MODELS
 
 ACTORS_FILE = "actors.yaml"
 ARTICLE_FILE = "article.yaml"
@@ -194,9 +189,8 @@ def read_article(path: Path) -> dict[str, Any]:
 
 
 def read_events(path: Path, article: dict[str, Any]) -> list[dict]:
-    kind_fields = {
-        field for kind in KIND_FIELDS for field in (*KIND_FIELDS[kind], *KIND_ACTOR_FIELDS[kind])
-    } | {"responding_to", "responses"}
+    kind_fields = {name for model in EVENT_MODELS.values() for name in FIELDS[model]}
+    kind_fields |= {"responding_to", "responses"}
     events = []
     for index, record in enumerate(records(path, read_yaml(path), "events"), start=1):
         label = labelled(record, "event", "key", index)
@@ -205,7 +199,7 @@ def read_events(path: Path, article: dict[str, Any]) -> list[dict]:
         if "date" in event:
             event["date"] = _padded_date(event["date"], event.get("date_precision", "day"))
         kind = event.get("kind")
-        if kind in KIND_FIELDS:
+        if kind in EVENT_MODELS:
             details = {name: event.pop(name) for name in kind_fields & set(event)}
             event[kind] = {**details, "where": event["where"]}
         for name in ("participants", "interactions"):

@@ -462,7 +462,7 @@ BAD_DOCUMENTS = [
     ("missing title", lambda d: _last_event(d).pop("title") and d, "missing field 'title'"),
     ("unknown kind", lambda d: _last_event(d).update(kind="party") or d, "is not one of"),
     ("bad category", lambda d: _last_event(d).update(category="HUG") or d, "'HUG' is not a"),
-    ("impossible date", lambda d: _last_event(d).update(date="2023-02-30") or d, "not a date"),
+    ("impossible date", lambda d: _last_event(d).update(date="2023-02-30") or d, "invalid date"),
     (
         "unknown actor",
         lambda d: _participant(d).update(actor="nobody") or d,
@@ -497,7 +497,7 @@ def test_a_bad_file_is_refused_with_its_reason_and_nothing_changes(
     "change,reason",
     [
         ({"score": 11}, "less than or equal to 10"),
-        ({"score": "NaN"}, "expected a number"),
+        ({"score": "NaN"}, "must lie between −10 and \\+10"),
         ({"target": "hamas", "source": "hamas"}, "Source and target must be different actors"),
     ],
 )

@@ -316,14 +316,22 @@ BAD_EDITS = [
         "events.yaml",
         "    date: 2023-10-16\n",
         "    date: 2023-13-45\n",
-        ["unsc-rejects-russian-draft-2023-10-16", "'2023-13-45' is not a date", "month"],
+        [
+            "unsc-rejects-russian-draft-2023-10-16",
+            "“2023-13-45”",
+            "invalid date",
+        ],
         id="bad-date",
     ),
     pytest.param(
         "actors.yaml",
         "      - {parent: israel, role: President, start: 2021-07-07}",
         "      - {parent: israel, role: President, start: 2021-02-30}",
-        ["actor 'isaac-herzog'", "start_date: '2021-02-30' is not a date"],
+        [
+            "actor 'isaac-herzog'",
+            "start_date: “2021-02-30”",
+            "invalid date",
+        ],
         id="bad-affiliation-date",
     ),
     pytest.param(
