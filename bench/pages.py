@@ -104,7 +104,7 @@ def measure(client, url: str, runs: int) -> Timing:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from relations.signals import bump_data_version
+    from relwatch.caching import bump_data_version
 
     def get():
         response = client.get(url)

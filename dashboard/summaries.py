@@ -5,14 +5,9 @@ queries however many rows there are."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -20,70 +15,7 @@ from django.utils import timezone
 from ingest.models import Article, Feed
 from relations import analytics
 from relations.models import Actor, Allegation, DyadDay, Event, Participant
-from relations.signals import data_version, newest_id
-
-logger = logging.getLogger(__name__)
-
-
-DERIVED_CACHE_SECONDS = 24 * 3600
-# Bump when the shape of a cached summary changes.
-CACHE_FORMAT = 4
-
-
-def cached_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> Any:
-    """``compute()``, cached under the data version (relations.signals bumps it after each
-    committed change to events, so a stale answer is never served), the newest event's id
-    (a cheap index lookup: rows added without signals, by a bulk load, count too) and
-    ``parts``. A cache outage costs speed, never the answer."""
-    key = _cache_key(name, parts)
-    cached = _cache_get(key)
-    if cached is not None:
-        try:
-            return json.loads(cached)
-        except (TypeError, ValueError):
-            logger.warning("unreadable cached %s; computing it again", name)
-    value = compute()
-    _cache_set(key, _json_text(value), name)
-    return value
-
-
-def cached_json_by_data_version(name: str, parts: object, compute: Callable[[], Any]) -> str:
-    """The JSON text of ``cached_by_data_version(name, parts, compute)``, for an API to send
-    as it is: a cached answer is never decoded and encoded again."""
-    key = _cache_key(name, parts)
-    cached = _cache_get(key)
-    if isinstance(cached, str):
-        return cached
-    text = _json_text(compute())
-    _cache_set(key, text, name)
-    return text
-
-
-def _cache_key(name: str, parts: object) -> str:
-    digest = hashlib.sha256(repr((parts, newest_id(Event))).encode()).hexdigest()
-    # The format number changes with the shape of what is cached: a new release must not
-    # read an older release's values (the data version only changes with the data).
-    return f"{name}:v{CACHE_FORMAT}:{data_version()}:{digest}"
-
-
-def _json_text(value: Any) -> str:
-    # Plain data in, plain data out, whatever the cache's serializer; written as the API's
-    # JSON renderer writes it (compact, UTF-8), so that it can be sent as it is.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _cache_get(key: str) -> Any:
-    try:
-        return cache.get(key)
-    except Exception:
-        return None
-
-
-def _cache_set(key: str, text: str, name: str) -> None:
-    try:
-        cache.set(key, text, DERIVED_CACHE_SECONDS)
-    except Exception:
-        logger.warning("cache unreachable: %s is not cached", name)
+from relwatch import caching
 
 
 def relations_graph(*, as_json: bool = False, **options) -> dict | str:
@@ -91,11 +23,12 @@ def relations_graph(*, as_json: bool = False, **options) -> dict | str:
     events: a year of a large archive holds tens of thousands of per-day pair rows, and the
     graph of a window is asked for again and again (the relations page, the API).
     ``as_json``: its JSON text, for the API."""
-    cached = cached_json_by_data_version if as_json else cached_by_data_version
+    cached = caching.cached_json if as_json else caching.cached
     return cached(
         "relations-graph",
         sorted(options.items()),
         lambda: analytics.relations_graph(**options),
+        newest_of=Event,
     )
 
 
@@ -103,31 +36,34 @@ def dyad_series(a: Actor, b: Actor, *, as_json: bool = False, **options) -> dict
     """``relations.analytics.dyad_series(a, b, **options)``, cached until the next change to
     events: the overview draws three pairs on every visit, and a pair's page and the API ask
     for the same series again and again. ``as_json``: its JSON text, for the API."""
-    cached = cached_json_by_data_version if as_json else cached_by_data_version
+    cached = caching.cached_json if as_json else caching.cached
     return cached(
         "dyad-series",
         (a.pk, b.pk, sorted(options.items())),
         lambda: analytics.dyad_series(a, b, **options),
+        newest_of=Event,
     )
 
 
 def heatmap(*, since: dt.date | None, until: dt.date | None, rollup: bool) -> dict:
     """``relations.analytics.heatmap`` of the most active actors in a window, cached until
     the next change to events."""
-    return cached_by_data_version(
+    return caching.cached(
         "heatmap",
         (since, until, rollup),
         lambda: analytics.heatmap(since=since, until=until, rollup=rollup),
+        newest_of=Event,
     )
 
 
 def net_score(a: Actor, b: Actor, **options) -> dict:
     """``relations.analytics.net_score(a, b, **options)``, cached until the next change to
     events (``today`` is part of the key, so a new day computes it afresh)."""
-    return cached_by_data_version(
+    return caching.cached(
         "net-score",
         (a.pk, b.pk, sorted((key, str(value)) for key, value in options.items())),
         lambda: analytics.net_score(a, b, **options),
+        newest_of=Event,
     )
 
 
@@ -146,10 +82,11 @@ def allegations_by_status(events) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .values_list("allegation__evidence_status", "n")
     )
-    counts = cached_by_data_version(
+    counts = caching.cached(
         "allegations-by-status",
         allegations.query.sql_with_params(),
         lambda: dict(allegations),
+        newest_of=Event,
     )
     return [
         {"status": value, "label": label, "count": counts.get(value, 0)}

@@ -53,6 +53,7 @@ from relations.models import (
     Participant,
     independent_outlets,
 )
+from relwatch import caching
 
 EVENTS_PER_PAGE = 25
 ARTICLES_PER_PAGE = 50
@@ -326,7 +327,7 @@ def timeline(request):
         lanes,
         _can_see_drafts(request.user),
     )
-    figure = summaries.cached_by_data_version("timeline-chart", chart_key, draw_chart)
+    figure = caching.cached("timeline-chart", chart_key, draw_chart, newest_of=Event)
     context.update(
         page=page,
         figure=figures.figure_json(figure),

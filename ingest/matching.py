@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-GAZETTEER_VERSION_KEY = "ingest:gazetteer-version"
+from relwatch import caching
 
 
 def _listed(text: str) -> list[str]:
@@ -264,12 +264,13 @@ def get_gazetteer() -> Gazetteer:
     """The gazetteer of the aliases in the database, compiled once per process and rebuilt when
     they change.
 
-    Two cheap checks decide: a version in the shared cache, bumped by the Alias and Actor signals
-    (catches edits made in any process), and the count and highest id of aliases and the last
-    actor update (catches bulk inserts and deletes, which send no signals). One query per call.
+    Two cheap checks decide: the gazetteer version in the shared cache, bumped after the Alias
+    and Actor signals (catches edits made in any process), and the count and highest id of
+    aliases and the last actor update (catches bulk inserts and deletes, which send no signals).
+    One query per call.
     """
     global _cached
-    fingerprint = (_shared_version(), *_database_state())
+    fingerprint = (caching.gazetteer_version(), *_database_state())
     cached = _cached
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
@@ -299,26 +300,8 @@ def invalidate_gazetteer() -> None:
     from django.db import transaction
 
     _cached = None
-    transaction.on_commit(_bump_shared_version)
-
-
-def _bump_shared_version() -> None:
-    from django.core.cache import cache
-
-    try:
-        cache.add(GAZETTEER_VERSION_KEY, 0, timeout=None)
-        cache.incr(GAZETTEER_VERSION_KEY)
-    except Exception:  # noqa: BLE001 - without the cache the database check still catches most
-        pass
-
-
-def _shared_version():
-    from django.core.cache import cache
-
-    try:
-        return cache.get(GAZETTEER_VERSION_KEY)
-    except Exception:  # noqa: BLE001 - a cache outage must not stop ingestion
-        return None
+    # Without the cache, the database check in get_gazetteer still catches most changes.
+    transaction.on_commit(caching.bump_gazetteer_version)
 
 
 def _database_state() -> tuple:

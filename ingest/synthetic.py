@@ -35,7 +35,7 @@ from relations.models import (
     Statement,
 )
 from relations.search import refresh_search_vectors
-from relations.signals import bump_data_version
+from relwatch.caching import bump_data_version
 
 SYNTHETIC_PREFIX = "synthetic-"
 START = dt.date(2019, 1, 1)

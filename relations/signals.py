@@ -1,5 +1,5 @@
 """Keep the derived data (DyadDay rows, search vectors, the data version that keys cached
-charts and counts) current when the domain changes.
+charts and counts: relwatch.caching) current when the domain changes.
 
 Handlers only note what changed; the recomputation runs once per transaction, after it
 commits (``transaction.on_commit``), so an admin save with a dozen inlines refreshes each
@@ -9,15 +9,9 @@ affected day once, from the final state. Connected in RelationsConfig.ready().
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import uuid
 from dataclasses import dataclass, field
 
-from asgiref.local import Local
-from django.core.cache import cache
-from django.core.signals import request_finished, request_started
 from django.db import transaction
-from django.db.models import Max
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from relations import analytics, search
@@ -31,10 +25,9 @@ from relations.models import (
     Source,
     Statement,
 )
+from relwatch.caching import bump_data_version
 
 EVENT_CLASSES = (Event, Meeting, Statement, Allegation)
-DATA_VERSION_KEY = "relations:data-version"
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,70 +81,6 @@ def flush_pending() -> None:
         retry.search_events |= pending.search_events
         raise
     bump_data_version()
-
-
-# What one web request has read of the data version and the like: a page asks for a dozen
-# cached summaries, and each would read the version from Redis again. Set for the length of a
-# request (request_started to request_finished) only; None elsewhere (tasks, commands).
-_request = Local()
-
-
-def request_memo() -> dict | None:
-    """The current request's memo of derived-cache keys, or None outside a request."""
-    return getattr(_request, "memo", None)
-
-
-def _start_request_memo(**kwargs) -> None:
-    _request.memo = {}
-
-
-def _end_request_memo(**kwargs) -> None:
-    _request.memo = None
-
-
-def data_version() -> str:
-    """Changes whenever events, their parts or affiliations change (after the commit), so
-    caches of anything derived from them can key on it. "" when the cache is unreachable.
-    Read once per web request."""
-    memo = request_memo()
-    if memo is not None and "data_version" in memo:
-        return memo["data_version"]
-    try:
-        version = cache.get_or_set(DATA_VERSION_KEY, _new_version, timeout=None) or ""
-    except Exception:  # a cache outage must not break reads
-        logger.warning("cache unreachable while reading the data version", exc_info=True)
-        return ""
-    if memo is not None:
-        memo["data_version"] = version
-    return version
-
-
-def newest_id(model) -> int | None:
-    """The table's highest id, a cheap index lookup that keys derived caches next to the
-    data version (rows added without signals, by a bulk load or ingestion, change it).
-    Read once per web request."""
-    memo = request_memo()
-    key = f"newest:{model._meta.label}"
-    if memo is not None and key in memo:
-        return memo[key]
-    newest = model._base_manager.aggregate(newest=Max("pk"))["newest"]
-    if memo is not None:
-        memo[key] = newest
-    return newest
-
-
-def bump_data_version() -> None:
-    memo = request_memo()
-    if memo is not None:
-        memo.clear()  # what this request read before the change is stale now
-    try:
-        cache.set(DATA_VERSION_KEY, _new_version(), timeout=None)
-    except Exception:
-        logger.warning("cache unreachable: derived caches may lag until they expire")
-
-
-def _new_version() -> str:
-    return uuid.uuid4().hex
 
 
 def refresh_after_commit(*, event_ids=(), days=()) -> None:
@@ -219,8 +148,6 @@ def note_actor_changed(sender, instance: Actor, raw=False, **kwargs) -> None:
 
 def connect() -> None:
     uid = "relations.signals"
-    request_started.connect(_start_request_memo, dispatch_uid=uid)
-    request_finished.connect(_end_request_memo, dispatch_uid=uid)
     for event_class in EVENT_CLASSES:
         pre_save.connect(note_event_before_save, sender=event_class, dispatch_uid=f"{uid}.pre")
         post_save.connect(note_event_saved, sender=event_class, dispatch_uid=f"{uid}.save")

@@ -78,7 +78,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = config.redis_url()
 CACHES = {
     "default": {
-        "BACKEND": "relwatch.cache.ReusingRedisCache",
+        "BACKEND": "relwatch.caching.ReusingRedisCache",
         "LOCATION": config.cache_location(REDIS_URL),
         "KEY_PREFIX": "relwatch",
         "TIMEOUT": 300,

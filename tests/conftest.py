@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from relations.signals import bump_data_version
 from relwatch import services
+from relwatch.caching import bump_data_version
 
 
 @pytest.fixture(autouse=True)

@@ -54,7 +54,7 @@ from ingest.models import Article, Feed, FetchLog
 from relations.analytics import rebuild_dyad_days
 from relations.models import Alias, Event, Meeting
 from relations.search import refresh_search_vectors
-from relations.signals import bump_data_version
+from relwatch.caching import bump_data_version
 from tests.dashboard.world import World, build_world
 from tests.factories import (
     ArticleFactory,
