@@ -23,12 +23,12 @@ def relations_graph(*, as_json: bool = False, **options) -> dict | str:
     events: a year of a large archive holds tens of thousands of per-day pair rows, and the
     graph of a window is asked for again and again (the relations page, the API).
     ``as_json``: its JSON text, for the API."""
-    cached = caching.cached_json if as_json else caching.cached
-    return cached(
+    return caching.cached(
         "relations-graph",
         sorted(options.items()),
         lambda: analytics.relations_graph(**options),
         newest_of=Event,
+        as_json=as_json,
     )
 
 
@@ -36,12 +36,12 @@ def dyad_series(a: Actor, b: Actor, *, as_json: bool = False, **options) -> dict
     """``relations.analytics.dyad_series(a, b, **options)``, cached until the next change to
     events: the overview draws three pairs on every visit, and a pair's page and the API ask
     for the same series again and again. ``as_json``: its JSON text, for the API."""
-    cached = caching.cached_json if as_json else caching.cached
-    return cached(
+    return caching.cached(
         "dyad-series",
         (a.pk, b.pk, sorted(options.items())),
         lambda: analytics.dyad_series(a, b, **options),
         newest_of=Event,
+        as_json=as_json,
     )
 
 

@@ -185,55 +185,32 @@ def cached(
     compute: Callable[[], Any],
     *,
     newest_of,
+    as_json: bool = False,
     timeout: int = DERIVED_SECONDS,
 ) -> Any:
-    """``compute()`` (plain data: what JSON holds), cached under ``cache_key``."""
+    """``compute()`` (plain data: what JSON holds), cached under ``cache_key``. ``as_json``:
+    its JSON text, for an API to send as it is (a cached answer is never decoded and encoded
+    again)."""
     key = cache_key(name, parts, newest_of=newest_of)
-    text = _cached_text(key)
+    text = None if key is None else tolerate_outage(lambda: cache.get(key), fallback=None)
+    if as_json and isinstance(text, str):
+        return text
     if text is not None:
         try:
             return json.loads(text)
         except (TypeError, ValueError):
             logger.warning("unreadable cached %s; computing it again", name)
     value = compute()
-    _store(key, json_text(value), timeout)
-    return value
-
-
-def cached_json(
-    name: str,
-    parts: object,
-    compute: Callable[[], Any],
-    *,
-    newest_of,
-    timeout: int = DERIVED_SECONDS,
-) -> str:
-    """The JSON text of ``cached(...)``, for an API to send as it is: a cached answer is never
-    decoded and encoded again."""
-    key = cache_key(name, parts, newest_of=newest_of)
-    text = _cached_text(key)
-    if isinstance(text, str):
-        return text
-    text = json_text(compute())
-    _store(key, text, timeout)
-    return text
+    text = json_text(value)
+    if key is not None:
+        tolerate_outage(lambda: cache.set(key, text, timeout), fallback=None)
+    return text if as_json else value
 
 
 def json_text(value: Any) -> str:
     # Written as the API's JSON renderer writes it (compact, UTF-8), so that it can be sent as
     # it is; plain text in the cache, whatever the cache's serializer.
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _cached_text(key: str | None) -> Any:
-    if key is None:
-        return None
-    return tolerate_outage(lambda: cache.get(key), fallback=None)
-
-
-def _store(key: str | None, text: str, timeout: int) -> None:
-    if key is not None:
-        tolerate_outage(lambda: cache.set(key, text, timeout), fallback=None)
 
 
 # --- the backend ------------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_the_json_text_of_an_answer_is_the_cached_text_itself():
         return {"name": "Хамас"}
 
     value = caching.cached("probe", (), compute, newest_of=Event)
-    text = caching.cached_json("probe", (), compute, newest_of=Event)
+    text = caching.cached("probe", (), compute, newest_of=Event, as_json=True)
     assert text == '{"name":"Хамас"}' and value == {"name": "Хамас"}
     assert calls == [1], "the JSON text was computed again"
 
@@ -272,7 +272,8 @@ def test_a_dead_cache_costs_the_answer_nothing(dead_cache):
         return {"answer": 42}
 
     assert caching.cached("probe", ("x",), compute, newest_of=Event) == {"answer": 42}
-    assert caching.cached_json("probe", ("x",), compute, newest_of=Event) == '{"answer":42}'
+    text = caching.cached("probe", ("x",), compute, newest_of=Event, as_json=True)
+    assert text == '{"answer":42}'
     assert calls == [1, 1], "computed without the cache, every time"
     assert data_version() == "" and caching.gazetteer_version() == ""
     assert cache_key("probe", ("x",), newest_of=Event) is None
