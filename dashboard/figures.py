@@ -495,12 +495,13 @@ def dyad_figure(
         # A small chart still reads as a scale: its ends and zero labelled, zero drawn
         # darker, so a point's height can be told at a glance.
         layout.update(height=170, margin={"l": 38, "r": 10, "t": 5, "b": 25}, showlegend=False)
-        ends = round(limit, 1)
+        ends = 5 * math.ceil(limit / 5)  # a round number: ±15 rather than ±14.2
         layout["yaxis"].pop("nticks")
+        layout["yaxis"]["range"] = [-round(ends * 1.1, 1), round(ends * 1.1, 1)]
         layout["yaxis"].update(
             tickmode="array",
             tickvals=[-ends, 0, ends],
-            ticktext=[signed(-ends).replace(".0", ""), "0", signed(ends).replace(".0", "")],
+            ticktext=[f"−{ends}", "0", f"+{ends}"],
             tickfont={"size": 10},
             zerolinewidth=1.5,
             zerolinecolor="#607080",

@@ -259,11 +259,13 @@ def test_the_compact_dyad_figure_has_a_labelled_symmetric_scale_with_a_zero_line
     low, high = yaxis["range"]
     assert low == -high and high >= 10
     assert yaxis["zeroline"] is True
-    # Sums beyond one interaction's scale widen it, still symmetric and labelled.
-    points = [{**POINTS[0], "a_to_b": -25.0, "a_to_b_count": 5}]
+    # Sums beyond one interaction's scale widen it to a round number, still symmetric,
+    # labelled and inside the range drawn.
+    points = [{**POINTS[0], "a_to_b": -14.2, "a_to_b_count": 5}]
     yaxis = _dyad(points, compact=True)["layout"]["yaxis"]
-    assert yaxis["tickvals"] == [-25, 0, 25]
-    assert yaxis["ticktext"] == ["−25", "0", "+25"]
+    assert yaxis["tickvals"] == [-15, 0, 15]
+    assert yaxis["ticktext"] == ["−15", "0", "+15"]
+    assert yaxis["range"][0] < -15 and yaxis["range"][1] > 15
 
 
 GRAPH = {
