@@ -84,11 +84,14 @@ FIELDS = {
     for model in (Actor, Alias, Affiliation, Event, *EVENT_MODELS.values(), *PARTS.values())
 }
 TIMESTAMPS = ("created_at", "updated_at")
-# What identifies an event's part among the event's others.
+# What identifies a record among its like (an alias: the key of the database's own rule,
+# alias_unique_text_per_language).
 IDENTITY = {
-    Participant: ("actor_id", "role"),
-    Interaction: ("source_id", "target_id"),
-    Source: ("outlet", "title", "quote"),
+    Alias: lambda row: (row.text.lower(), row.language),
+    Affiliation: lambda row: (row.actor_id, row.parent_id, row.start_date),
+    Participant: lambda row: (row.actor_id, row.role),
+    Interaction: lambda row: (row.source_id, row.target_id),
+    Source: lambda row: (row.outlet, row.title, row.quote),
 }
 LOOKUP_CHUNK = 1000
 EVENT_CHUNK = 500
@@ -147,7 +150,6 @@ class Report:
 
 
 KIND_LABELS = {kind: str(model._meta.verbose_name_plural) for kind, model in EVENT_MODELS.items()}
-DEFAULT_LANGUAGE = Alias._meta.get_field("language").get_default()
 
 
 # --- checking a record against its model and the database -----------------------------
@@ -380,9 +382,10 @@ def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
 
     refuse_repeats((a["slug"], a["where"], f"slug {a['slug']!r}") for a in actors)
     refuse_repeats(
-        (_alias_key(alias), alias["where"], f"alias {alias['text']!r} ({_alias_key(alias)[1]})")
+        (IDENTITY[Alias](alias), raw["where"], f"alias {alias.text!r} ({alias.language})")
         for actor in actors
-        for alias in actor.get("aliases", ())
+        for raw in actor.get("aliases", ())
+        for alias in [Alias(**{k: v for k, v in raw.items() if k != "where"})]
     )
     refuse_repeats((e["key"], e["where"], f"event key {e['key']!r}") for e in events)
     keys = {event["key"] for event in events}
@@ -392,11 +395,6 @@ def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
             if target is not None and target not in keys:
                 raise DocumentError(event["where"], f"refers to unknown event key {target!r}")
     return actors, events
-
-
-def _alias_key(alias: dict) -> tuple[str, str]:
-    """The database's identity of an alias (alias_unique_text_per_language): lower(text)."""
-    return alias["text"].lower(), alias.get("language", DEFAULT_LANGUAGE)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -443,45 +441,30 @@ class _Importer:
             self._keep_timestamps(Actor, actor.pk, item)
             self.report.count("actors", outcome)
             advance(1)
-        self._import_aliases(actors)
-        self._import_affiliations(actors)
-        self._restore_timestamps(Actor)
-
-    def _import_aliases(self, actors: list[dict]) -> None:
-        wanted = [(item, alias) for item in actors for alias in item.get("aliases", ())]
-        texts = sorted({_alias_key(alias)[0] for _, alias in wanted})
-        existing: dict[tuple[str, str], Alias] = {}
-        for chunk in _chunks(texts, LOOKUP_CHUNK):
-            rows = Alias.objects.annotate(key=Lower("text")).filter(key__in=chunk)
-            existing.update(((alias.key, alias.language), alias) for alias in rows)
-        new_aliases = []
-        for item, raw in wanted:
-            values = {"actor_id": self.actor_ids[item["slug"]], **self._values(Alias, raw)}
-            alias = existing.get(_alias_key(raw))
-            if alias is None:
-                alias = Alias(**values)
-                check_model(alias, raw["where"])
-                new_aliases.append((alias, raw["where"]))
-            else:
-                self.report.count("aliases", upsert(alias, values, raw["where"]))
+        aliases = self._nested(actors, "aliases", Alias)
+        texts = sorted({values["text"].lower() for values, _ in aliases})
+        rows = [
+            alias
+            for chunk in _chunks(texts, LOOKUP_CHUNK)
+            for alias in Alias.objects.annotate(folded=Lower("text")).filter(folded__in=chunk)
+        ]
+        new_rows: dict[type, list] = defaultdict(list)
+        self._merge("aliases", Alias, aliases, rows, new_rows)
         # Hundreds of rows on a first load: one insert. The gazetteer notices new aliases by
         # their count and highest id, so it needs no save signal.
-        insert(Alias, new_aliases)
-        self.report.count("aliases", "created", len(new_aliases))
-
-    def _import_affiliations(self, actors: list[dict]) -> None:
-        existing: dict[tuple, Affiliation] = {}
+        insert(Alias, new_rows[Alias])
+        affiliations = self._nested(actors, "affiliations", Affiliation)
         rows = Affiliation.objects.filter(actor_id__in=self.actor_ids.values()).order_by("pk")
-        for row in rows:
-            existing.setdefault((row.actor_id, row.parent_id, row.start_date), row)
-        for item in actors:
-            actor_id = self.actor_ids[item["slug"]]
-            for raw in item.get("affiliations", ()):
-                values = {"actor_id": actor_id, **self._values(Affiliation, raw)}
-                key = (actor_id, values["parent_id"], values.get("start_date"))
-                affiliation = existing.setdefault(key, Affiliation())
-                # Saved one by one: roll-ups follow the save signal.
-                self.report.count("affiliations", upsert(affiliation, values, raw["where"]))
+        # Saved one by one (no new_rows): roll-ups follow the save signal.
+        self._merge("affiliations", Affiliation, affiliations, rows)
+        self._restore_timestamps(Actor)
+
+    def _nested(self, actors: list[dict], name: str, model: type) -> list[tuple[dict, str]]:
+        return [
+            ({"actor_id": self.actor_ids[item["slug"]], **self._values(model, raw)}, raw["where"])
+            for item in actors
+            for raw in item.get(name, ())
+        ]
 
     # ---- events
 
@@ -590,30 +573,40 @@ class _Importer:
             deferred.append((index, event.pk, target))
         return event, outcome
 
-    def _import_parts(self, event: Event, item: dict, current: dict, new_parts: dict) -> bool:
+    def _import_parts(self, event: Event, item: dict, current: dict, new_rows: dict) -> bool:
         """Update the event's matching parts and queue new ones; say whether any changed."""
         changed = False
         for name, model in PARTS.items():
-            identity = IDENTITY[model]
-            queues: dict[tuple, list] = defaultdict(list)
-            for row in current[name]:
-                queues[tuple(getattr(row, f) for f in identity)].append(row)
+            wanted = []
             for raw in item.get(name, ()):
-                where, values = raw["where"], self._values(model, raw)
+                values = {"event_id": event.pk, **self._values(model, raw)}
                 if model is Interaction and values.get("score") is None:
                     values["score"] = default_score(event.category)
-                for key in identity:  # a field left out identifies by its default
-                    values.setdefault(key, model._meta.get_field(key).get_default())
-                queue = queues.get(tuple(values.get(f) for f in identity))
-                if queue:
-                    outcome = upsert(queue.pop(0), values, where)
-                else:
-                    part = model(event_id=event.pk, **values)
-                    check_model(part, where)
-                    new_parts[model].append((part, where))
-                    outcome = "created"
-                self.report.count(name, outcome)
-                changed = changed or outcome != "unchanged"
+                wanted.append((values, raw["where"]))
+            changed = self._merge(name, model, wanted, current[name], new_rows) or changed
+        return changed
+
+    def _merge(self, label, model, wanted, rows, new_rows=None) -> bool:
+        """Pair the wanted (values, where) with the rows by IDENTITY, n-th with n-th; update
+        the matched, create the rest (queued in new_rows for one insert, if given), count
+        them and say whether any changed."""
+        queues = defaultdict(list)
+        for row in rows:
+            queues[IDENTITY[model](row)].append(row)
+        changed = False
+        for values, where in wanted:
+            new = model(**values)
+            queue = queues.get(IDENTITY[model](new))
+            if queue:
+                outcome = upsert(queue.pop(0), values, where)
+            elif new_rows is None:
+                outcome = upsert(new, {}, where)
+            else:
+                check_model(new, where)
+                new_rows[model].append((new, where))
+                outcome = "created"
+            self.report.count(label, outcome)
+            changed = changed or outcome != "unchanged"
         return changed
 
     def _import_allegation_responses(self, events: list[dict], outcomes: dict[int, str]) -> None:
