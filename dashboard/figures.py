@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import heapq
 import html
 import json
 import math
@@ -183,43 +184,43 @@ def event_period(day: dt.date | dt.datetime | str, precision: str) -> tuple[dt.d
     return day, day
 
 
-def _stack_offsets(spans: Sequence[tuple[dt.date, dt.date]], step: float) -> tuple[list, int]:
-    """Vertical offsets (in lanes) that keep events overlapping in time apart within their
-    lane, and the most that ever overlap.
+def _stack_rows(spans: Sequence[tuple[dt.date, dt.date]]) -> tuple[list[int], list[int]]:
+    """For each event of a lane, its row and the number of rows of the run it is in: events
+    that overlap in time never share a row.
 
-    Events are taken in order of their start; each run of events that overlap one another
-    is laid out in rows (an event takes the first row free by its start) and centred on the
-    lane, so that a lone event sits on the lane's line and a busy day fans out around it.
+    Events are taken in order of their start; a run of events that overlap one another
+    (directly or through others) is laid out in rows, each event in the row that came free
+    first (a heap of the rows' last days), so a lone event is a run of one row and a busy day
+    fans out only its own run.
     """
-    order = sorted(range(len(spans)), key=lambda index: spans[index])
-    offsets = [0.0] * len(spans)
-    most = 1
-    run: list[tuple[int, int]] = []  # (index, row)
-    row_ends: list[dt.date] = []
+    order = sorted(range(len(spans)), key=spans.__getitem__)
+    rows = [0] * len(spans)
+    widths = [1] * len(spans)
+    run: list[int] = []
+    free: list[tuple[dt.date, int]] = []  # (last day taken, row), one entry per row
+    run_end = dt.date.min
 
     def close_run() -> None:
-        rows = len(row_ends)
-        gap = min(step, 0.8 / (rows - 1)) if rows > 1 else 0.0
-        for index, row in run:
-            offsets[index] = round(((rows - 1) / 2 - row) * gap, 4)
+        for member in run:
+            widths[member] = len(free)
+        run.clear()
+        free.clear()
 
     for index in order:
         first, last = spans[index]
-        if run and first > max(row_ends):
+        if run and first > run_end:
             close_run()
-            run, row_ends = [], []
-        for row, end in enumerate(row_ends):
-            if end < first:
-                row_ends[row] = last
-                break
+        if free and free[0][0] < first:
+            row = free[0][1]
+            heapq.heapreplace(free, (last, row))
         else:
-            row = len(row_ends)
-            row_ends.append(last)
-        run.append((index, row))
-        most = max(most, len(row_ends))
-    if run:
-        close_run()
-    return offsets, most
+            row = len(free)
+            heapq.heappush(free, (last, row))
+        rows[index] = row
+        run_end = max(run_end, last) if run else last
+        run.append(index)
+    close_run()
+    return rows, widths
 
 
 def timeline_figure(
@@ -251,22 +252,26 @@ def timeline_figure(
         for name in names:
             by_lane.setdefault(text(name), []).append((event, span))
     lane_names = sorted(by_lane, key=str.casefold)
-    # Most stacked first, to size the lanes before placing anything in them.
-    most = max(
-        (_stack_offsets([span for _, span in entries], 1.0)[1] for entries in by_lane.values()),
-        default=1,
-    )
+    stacks = {lane: _stack_rows([span for _, span in by_lane[lane]]) for lane in lane_names}
+    # The lanes are as tall as the most events stacked in any of them need (up to a limit).
+    most = max((max(widths) for _, widths in stacks.values()), default=1)
     lane_px = min(_MAX_LANE_PX, max(_LANE_PX, _STACK_PX * most + 12))
     step = _STACK_PX / lane_px
 
     scored: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
     unscored: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
     periods: dict[str, list] = {"x": [], "y": []}
+    # Many events share a period (a month, a busy day): its dates are written once.
+    written: dict[tuple[dt.date, dt.date], tuple[str, str, str]] = {}
     for position, lane in enumerate(lane_names):
         entries = by_lane[lane]
         # The first lane on top.
         centre = len(lane_names) - 1 - position
-        offsets, _ = _stack_offsets([span for _, span in entries], step)
+        rows, widths = stacks[lane]
+        offsets = [
+            ((width - 1) / 2 - row) * min(step, 0.8 / (width - 1)) if width > 1 else 0.0
+            for row, width in zip(rows, widths, strict=True)
+        ]
         sharing: dict[tuple, int] = {}
         for event, span in entries:
             key = (span, event.date_precision)
@@ -285,15 +290,22 @@ def timeline_figure(
                 event.get_kind_display(),
                 f"<br>{together} events this {noun} in this lane" if together > 1 else "",
             ]
+            if span not in written:
+                written[span] = (
+                    (first + (last - first) / 2).isoformat(),
+                    first.isoformat(),
+                    last.isoformat(),
+                )
+            middle, start, end = written[span]
             bucket = unscored if score is None else scored
-            bucket["x"].append(_iso(first + (last - first) / 2))
+            bucket["x"].append(middle)
             bucket["y"].append(y)
             bucket["symbol"].append(PRECISION_SYMBOL.get(event.date_precision, "circle"))
             bucket["custom"].append(custom)
             if score is not None:
                 scored["colour"].append(round(float(score), 2))
             if last > first:
-                periods["x"] += [first.isoformat(), last.isoformat(), None]
+                periods["x"] += [start, end, None]
                 periods["y"] += [y, y, None]
 
     hover = (

@@ -93,6 +93,38 @@ def test_events_on_the_same_day_in_a_lane_are_fanned_out_and_counted():
     assert "%{customdata[5]}" in scored["hovertemplate"]
 
 
+def test_a_pile_of_events_on_one_day_stays_within_its_lane_each_at_its_own_height():
+    day = dt.date(2023, 10, 26)
+    data = _timeline(
+        [_event(pk, f"T{pk}", day, score=1) for pk in range(200)]
+        + [_event(999, "Said", day, kind="statement", score=1)]
+    )
+    scored = _traces(data)["scored"]
+    meetings = [
+        y for y, row in zip(scored["y"], scored["customdata"], strict=True) if row[1] != "Said"
+    ]
+    assert len(set(meetings)) == 200
+    # Fanned out within the lane's band, never into the next lane.
+    assert max(meetings) - min(meetings) <= 0.8 + 1e-9
+    assert all(_lane_of(data, y) == "Meeting" for y in meetings)
+    # The lanes grew for the pile, up to a limit.
+    assert data["layout"]["height"] > 260
+
+
+def test_a_busy_day_fans_out_only_the_events_that_overlap_it():
+    data = _timeline(
+        [
+            _event(1, "Month", dt.date(2023, 10, 1), precision="month", score=1),
+            _event(2, "In it", dt.date(2023, 10, 20), score=1),
+            _event(3, "After it", dt.date(2023, 11, 5), score=1),
+        ]
+    )
+    scored = _traces(data)["scored"]
+    heights = {row[1]: y for row, y in zip(scored["customdata"], scored["y"], strict=True)}
+    assert heights["Month"] != heights["In it"]
+    assert heights["After it"] == 0
+
+
 def test_the_same_day_in_different_lanes_is_not_stacked():
     day = dt.date(2023, 10, 26)
     data = _timeline(
