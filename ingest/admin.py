@@ -56,7 +56,11 @@ from relations.models import Actor, Event
 class FeedAdminForm(forms.ModelForm):
     url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
     site_url = forms.URLField(
-        label="Site URL", max_length=2000, required=False, assume_scheme="https"
+        label="Site URL",
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        help_text="Optional: the outlet's home page.",
     )
 
     class Meta:
@@ -356,8 +360,10 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [MentionInline]
     actions = ["dismiss", "restore", "link_to_event", "create_event_from_article"]
     fieldsets = [
-        (None, {"fields": ["title", "feed", "link", "published_at", "author", "language"]}),
-        (None, {"fields": ["summary"]}),
+        (
+            None,
+            {"fields": ["title", "feed", "link", "published_at", "author", "language", "summary"]},
+        ),
         (
             "Triage",
             {
@@ -424,7 +430,8 @@ class ArticleAdmin(admin.ModelAdmin):
                 )
             else:
                 event.help_text = format_html(
-                    'Choose an existing event, or <a href="{}">create a {} from this article</a>.',
+                    'Choose an existing event, or create one from this article: <a href="{}">'
+                    "new {}</a>.",
                     create_event_url(obj),
                     kind_for_article(obj),
                 )
