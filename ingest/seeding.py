@@ -21,15 +21,7 @@ from ingest.fetching import UnsafeURL, validate_feed_url
 from ingest.models import Feed
 from ingest.parsing import NotAFeed
 from relations.importing import Report, upsert
-from relations.seeding import (
-    SeedError,
-    default_seed_dir,
-    labelled,
-    load_relations_seeds,
-    mapping,
-    read_yaml,
-    records,
-)
+from relations.seeding import SeedError, default_seed_dir, load_relations_seeds, records
 
 FEEDS_FILE = "feeds.yaml"
 SAMPLES_DIR = "samples"
@@ -97,8 +89,8 @@ def _feed(item: dict[str, Any]) -> FeedSpec:
 
 def read_feeds(path: Path) -> list[FeedSpec]:
     specs: dict[str, FeedSpec] = {}
-    for index, record in enumerate(records(path, read_yaml(path), "feeds"), start=1):
-        spec = _feed(mapping(path, record, labelled(record, "feed", "url", index)))
+    for item, _ in records(path, "feeds", "feed", "url"):
+        spec = _feed(item)
         if spec.url in specs:
             raise SeedError(spec.where, f"url {spec.url!r} is listed twice")
         specs[spec.url] = spec
@@ -121,8 +113,7 @@ def apply_feeds(specs: list[FeedSpec], report: Report) -> dict[str, Feed]:
 def read_samples(path: Path, real_feeds: list[FeedSpec]) -> list[SampleSpec]:
     real = {feed.url for feed in real_feeds}
     specs: list[SampleSpec] = []
-    for index, record in enumerate(records(path, read_yaml(path), "samples"), start=1):
-        item = mapping(path, record, labelled(record, "sample", "file", index))
+    for item, _ in records(path, "samples", "sample", "file"):
         where = item["where"]
         name = item.pop("file", None)
         content_type = item.pop("content_type", None)

@@ -13,6 +13,7 @@ or from the importer, names the file, the line, the record and the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,32 +109,43 @@ def location(path: Path, record: Any = None, label: str = "", *, line: int | Non
     return ", ".join(part for part in (str(path), line and f"line {line}", label) if part)
 
 
-def records(path: Path, data: Any, name: str) -> list:
-    """The list under the file's one top-level key."""
+def records(path: Path, name: str, kind: str, key: str) -> Iterator[tuple[dict, str]]:
+    """The mappings under the file's one top-level key, each with its ``where``, and its name
+    (``kind`` and the value of ``key``)."""
+    data = read_yaml(path)
     if not isinstance(data, dict) or set(data) - {name}:
         raise SeedError(location(path, line=1), f"expected one top-level key, {name!r}")
     items = data.get(name) or []
     if not isinstance(items, list):
         raise SeedError(location(path, data), f"{name} must be a list")
-    return items
+    for index, record in enumerate(items, start=1):
+        named = isinstance(record, dict) and isinstance(record.get(key), str)
+        label = f"{kind} {record[key]!r}" if named else f"{kind} #{index}"
+        if not isinstance(record, dict):
+            raise SeedError(location(path, label=label), f"expected a mapping, got {record!r}")
+        yield located(path, record, label), label
 
 
-def labelled(record: Any, kind: str, key: str, index: int) -> str:
-    if isinstance(record, dict) and isinstance(record.get(key), str):
-        return f"{kind} {record[key]!r}"
-    return f"{kind} #{index}"
-
-
-def mapping(path: Path, record: Any, label: str, line: int | None = None) -> dict:
-    """A copy of a YAML mapping with its ``where``, or SeedError if it is no mapping."""
-    where = location(path, record, label, line=line)
+def located(path: Path, record: Any, label: str, line: int | None = None) -> Any:
+    """A YAML mapping with its ``where`` added; anything else is left to the importer's
+    checks, which name the record it sits in."""
     if not isinstance(record, dict):
-        raise SeedError(where, f"expected a mapping of fields, got {record!r}"[:200])
-    return {**record, "where": where}
+        return record
+    return {**record, "where": location(path, record, label, line=line)}
 
 
-def renamed(item: dict, names: dict[str, str]) -> dict:
-    return {names.get(key, key): value for key, value in item.items()}
+def renamed(record: Any, names: dict[str, str]) -> Any:
+    if not isinstance(record, dict):
+        return record
+    return {names.get(key, key): value for key, value in record.items()}
+
+
+def _entries(path: Path, record: dict, name: str, label: str, **defaults: Any) -> Any:
+    entries = record.get(name, [])
+    if not isinstance(entries, list):
+        return entries
+    entries = [located(path, entry, label) for entry in entries]
+    return [defaults | entry if isinstance(entry, dict) else entry for entry in entries]
 
 
 # --- actors.yaml -----------------------------------------------------------------------
@@ -141,39 +153,21 @@ def renamed(item: dict, names: dict[str, str]) -> dict:
 
 def read_actors(path: Path) -> list[dict]:
     actors = []
-    for index, record in enumerate(records(path, read_yaml(path), "actors"), start=1):
-        label = labelled(record, "actor", "slug", index)
-        actor = renamed(mapping(path, record, label), ACTOR_NAMES)
-        actor["aliases"] = _aliases(path, actor.get("aliases"), actor["where"], label)
-        actor["affiliations"] = [
-            renamed(mapping(path, entry, label, record.line), AFFILIATION_NAMES)
-            for entry in _list(actor, "affiliations")
-        ]
+    for actor, label in records(path, "actors", "actor", "slug"):
+        actor = renamed(actor, ACTOR_NAMES)
+        aliases = actor.get("aliases")
+        if isinstance(aliases, dict):  # grouped by language, as people write them
+            actor["aliases"] = [
+                located(path, {"text": e} if not isinstance(e, dict) else e, label, aliases.line)
+                | {"language": language}
+                for language, entries in aliases.items()
+                for e in (entries if isinstance(entries, list) else [entries])
+            ]
+        affiliations = _entries(path, actor, "affiliations", label)
+        if isinstance(affiliations, list):
+            actor["affiliations"] = [renamed(a, AFFILIATION_NAMES) for a in affiliations]
         actors.append(actor)
     return actors
-
-
-def _aliases(path: Path, raw: Any, where: str, label: str) -> list[dict]:
-    if raw is None:
-        return []
-    if not isinstance(raw, dict):
-        raise SeedError(where, "aliases must map a language code to a list of aliases")
-    aliases = []
-    for language, entries in raw.items():
-        if not isinstance(entries, list):
-            raise SeedError(where, f"aliases.{language} must be a list")
-        for entry in entries:
-            if not isinstance(entry, dict):
-                entry = {"text": entry.strip() if isinstance(entry, str) else entry}
-            aliases.append({**mapping(path, entry, label, raw.line), "language": language})
-    return aliases
-
-
-def _list(record: dict, key: str) -> list:
-    value = record.get(key)
-    if value is not None and not isinstance(value, list):
-        raise SeedError(record["where"], f"{key} must be a list")
-    return value or []
 
 
 # --- events.yaml -----------------------------------------------------------------------
@@ -181,10 +175,10 @@ def _list(record: dict, key: str) -> list:
 
 def read_article(path: Path) -> dict[str, Any]:
     """The seed article's metadata, as the defaults of the sources that cite it."""
-    article = mapping(path, read_yaml(path), "article", line=1)
-    unknown = set(article) - {*ARTICLE_DEFAULTS, "errata", "where"}
-    if unknown:
-        raise SeedError(article["where"], f"unknown field(s) {', '.join(sorted(unknown))}")
+    article = read_yaml(path)
+    if not isinstance(article, dict) or set(article) - {*ARTICLE_DEFAULTS, "errata"}:
+        fields = ", ".join([*ARTICLE_DEFAULTS, "errata"])
+        raise SeedError(location(path, line=1), f"expected a mapping of {fields}")
     return {name: article[name] for name in ARTICLE_DEFAULTS if article.get(name) is not None}
 
 
@@ -192,21 +186,16 @@ def read_events(path: Path, article: dict[str, Any]) -> list[dict]:
     kind_fields = {name for model in EVENT_MODELS.values() for name in FIELDS[model]}
     kind_fields |= {"responding_to", "responses"}
     events = []
-    for index, record in enumerate(records(path, read_yaml(path), "events"), start=1):
-        label = labelled(record, "event", "key", index)
-        event = mapping(path, record, label)
+    for event, label in records(path, "events", "event", "key"):
         event.setdefault("status", "published")
         if "date" in event:
             event["date"] = _padded_date(event["date"], event.get("date_precision", "day"))
-        kind = event.get("kind")
-        if kind in EVENT_MODELS:
+        if event.get("kind") in EVENT_MODELS:
             details = {name: event.pop(name) for name in kind_fields & set(event)}
-            event[kind] = {**details, "where": event["where"]}
+            event[event["kind"]] = details | {"where": event["where"]}
         for name in ("participants", "interactions"):
-            event[name] = [mapping(path, e, label, record.line) for e in _list(event, name)]
-        event["sources"] = [
-            {**article, **mapping(path, e, label, record.line)} for e in _list(event, "sources")
-        ]
+            event[name] = _entries(path, event, name, label)
+        event["sources"] = _entries(path, event, "sources", label, **article)
         events.append(event)
     return events
 
@@ -214,14 +203,12 @@ def read_events(path: Path, article: dict[str, Any]) -> list[dict]:
 def _padded_date(value: Any, precision: str) -> Any:
     """A date of month or year precision may be written 2023-10 or 2023: the first day is
     stored."""
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str):
-        return text
-    if precision in ("month", "year") and re.fullmatch(r"\d{4}-\d{2}", text):
-        return f"{text}-01"
+    text = str(value)
     if precision == "year" and re.fullmatch(r"\d{4}", text):
         return f"{text}-01-01"
-    return text
+    if precision in ("month", "year") and re.fullmatch(r"\d{4}-\d{2}", text):
+        return f"{text}-01"
+    return value
 
 
 # --- the whole load --------------------------------------------------------------------
