@@ -188,3 +188,12 @@ def test_the_articles_page_fits_and_dismisses_then_undoes_by_clicking(page, edit
     assert "Restored 1 article(s)" in page.locator(".messages").inner_text()
     assert page.locator("#article-list > li").count() == LONGEST
     assert Article.objects.get(pk=top.pk).review_status == "new"
+
+    # On a phone the columns stack, and the page still does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.locator(".article-columns").is_hidden()
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], width
