@@ -103,7 +103,7 @@ _WIRE_LEADS = (
     re.compile(r"[\u0590-\u06FF ]{2,30}\s*\((?:" + _AGENCIES + r")\)\s*[-–—]\s*"),
 )
 # An aggregator's outlet tag before the story ("[Capital FM] ", "[allAfrica] "), not a time.
-_OUTLET_TAG = re.compile(r"\[[^\]\d]{2,60}\]\s*")
+_OUTLET_TAG = re.compile(r"\[(?=[^\]]*[^\W\d_])[^\]:]{2,60}\]\s*")
 
 
 def strip_wire_lead(text: str) -> str:
@@ -223,7 +223,13 @@ def kind_for_article(article: Article) -> str:
 
 
 def event_title(article: Article) -> str:
-    title = article.title or first_sentence(article_text(article)) or article.url
+    title = (
+        article.title
+        or first_sentence(article_text(article))
+        or article.url
+        # A feed can send an entry with no text at all; the editor renames it.
+        or f"Untitled article from {outlet_name(article)}, {article.published_at:%Y-%m-%d}"
+    )
     return fit(title, max_length(Event, "title"))
 
 
@@ -271,7 +277,7 @@ def draft_event(article: Article, kind: str | None = None) -> EventDraft:
         draft.initial["speaker"] = actor_ids[0]
         roles[0] = Participant.Role.SPEAKER
     elif kind == Event.Kind.ALLEGATION:
-        draft.initial["claim"] = first_sentence(text or article.title)
+        draft.initial["claim"] = first_sentence(text) or draft.initial["title"]
         if actor_ids:
             draft.initial["claimant"] = actor_ids[0]
             roles[0] = Participant.Role.CLAIMANT

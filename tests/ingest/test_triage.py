@@ -242,6 +242,7 @@ def test_a_drafted_allegation_runs_from_the_claimant(article, russia, hamas):
         ("GAZA — Strikes hit", "Strikes hit"),
         ("[Capital FM] Nairobi -- Aviation workers", "Aviation workers"),
         ("[Premium Times] A wedding ended", "A wedding ended"),
+        ("[35Nord] At a critical juncture", "At a critical juncture"),
         ("МОСКВА, 26 окт — РИА Новости. Россия заявила", "Россия заявила"),
         ("МОСКВА, 26 октября. /ТАСС/. Россия заявила", "Россия заявила"),
         ("القدس (رويترز) - قال", "قال"),
