@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ingest import pipeline
 from ingest.fetching import UnsafeURL, validate_feed_url
 from ingest.models import Feed
 from ingest.parsing import NotAFeed
-from relations.importing import Report, upsert
+from relations.importing import Report, merge, refuse_repeats
 from relations.seeding import SeedError, default_seed_dir, load_relations_seeds, records
 
 FEEDS_FILE = "feeds.yaml"
@@ -31,11 +32,8 @@ FEED_FIELDS = {"url", "title", "site_url", "language", "poll_minutes", "active"}
 SAMPLE_FIELDS = {"file", "content_type"}
 
 
-@dataclass
-class FeedSpec:
-    url: str
-    fields: dict[str, Any]
-    where: str
+# A feed to load: its fields (url first) and where the seeds give it, for errors.
+FeedSpec = tuple[dict[str, Any], str]
 
 
 @dataclass
@@ -84,34 +82,29 @@ def _feed(item: dict[str, Any]) -> FeedSpec:
     minutes = item.pop("poll_minutes", DEFAULT_POLL_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 7 * 24 * 60:
         raise SeedError(where, f"poll_minutes {minutes!r} must be a whole number from 1 to 10080")
-    return FeedSpec(url, {**item, "poll_interval": dt.timedelta(minutes=minutes)}, where)
+    return {"url": url, **item, "poll_interval": dt.timedelta(minutes=minutes)}, where
 
 
 def read_feeds(path: Path) -> list[FeedSpec]:
-    specs: dict[str, FeedSpec] = {}
-    for item, _ in records(path, "feeds", "feed", "url"):
-        spec = _feed(item)
-        if spec.url in specs:
-            raise SeedError(spec.where, f"url {spec.url!r} is listed twice")
-        specs[spec.url] = spec
-    return list(specs.values())
+    specs = [_feed(item) for item, _ in records(path, "feeds", "feed", "url")]
+    refuse_repeats((values["url"], where, f"url {values['url']!r}") for values, where in specs)
+    return specs
 
 
 def apply_feeds(specs: list[FeedSpec], report: Report) -> dict[str, Feed]:
     """Create or update feeds by URL. Only the fields the seeds name are written: the fetch
     state (ETag, status, next check) belongs to the scheduler."""
-    feeds = {feed.url: feed for feed in Feed.objects.filter(url__in=[s.url for s in specs])}
-    for spec in specs:
-        feed = feeds.setdefault(spec.url, Feed(url=spec.url))
-        report.count("feeds", upsert(feed, spec.fields, spec.where))
-    return feeds
+    urls = [values["url"] for values, _ in specs]
+    rows = Feed.objects.filter(url__in=urls)
+    merge(report, "feeds", Feed, specs, rows, identity=attrgetter("url"))
+    return Feed.objects.in_bulk(urls, field_name="url")
 
 
 # --- samples ---------------------------------------------------------------------------
 
 
 def read_samples(path: Path, real_feeds: list[FeedSpec]) -> list[SampleSpec]:
-    real = {feed.url for feed in real_feeds}
+    real = {values["url"] for values, _ in real_feeds}
     specs: list[SampleSpec] = []
     for item, _ in records(path, "samples", "sample", "file"):
         where = item["where"]
@@ -127,10 +120,10 @@ def read_samples(path: Path, real_feeds: list[FeedSpec]) -> list[SampleSpec]:
         feed = _feed(item)
         # A sample is written for the project, so it must never be filed under a real
         # outlet's feed.
-        if feed.url in real:
+        if feed[0]["url"] in real:
             raise SeedError(
                 where,
-                f"the sample's feed url {feed.url!r} is one of the real feeds in "
+                f"the sample's feed url {feed[0]['url']!r} is one of the real feeds in "
                 f"{FEEDS_FILE}; give the sample a feed of its own",
             )
         specs.append(SampleSpec(sample_path, feed, content_type, where))
@@ -142,7 +135,7 @@ def import_samples(specs: list[SampleSpec], report: Report) -> None:
     for spec in specs:
         body = spec.path.read_bytes()
         try:
-            result = pipeline.import_snapshot(feeds[spec.feed.url], body, spec.content_type)
+            result = pipeline.import_snapshot(feeds[spec.feed[0]["url"]], body, spec.content_type)
         except NotAFeed as exc:
             raise SeedError(spec.where, f"not a feed: {exc}") from None
         created = result.new + result.duplicates

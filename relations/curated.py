@@ -245,16 +245,12 @@ def import_curated(document: dict[str, Any], *, progress: Progress | None = None
             "", f'Not a Relwatch curated-data document: "format" is not {FORMAT!r}.'
         )
     version = document.pop("version", None)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise CuratedDataError("", f'"version" must be a whole number, got {version!r}.')
-    if version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
         raise CuratedDataError(
             "",
-            f"This file is format version {version}; this Relwatch reads up to version "
-            f"{VERSION}. Upgrade Relwatch to import it.",
+            f"This file is format version {version!r}; this Relwatch reads versions 1 to "
+            f"{VERSION} (upgrade Relwatch to import a newer one).",
         )
-    if version < 1:
-        raise CuratedDataError("", f"There is no format version {version}.")
     return import_document(document, reason=CHANGE_REASON, progress=progress)
 
 

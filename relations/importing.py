@@ -240,6 +240,32 @@ def refuse_repeats(items: Iterable[tuple[Any, str, str]]) -> None:
         seen[identity] = where
 
 
+def merge(report: Report, label: str, model: type, wanted, rows, new_rows=None, identity=None):
+    """Pair the wanted records, (values, where), with the rows by their identity (IDENTITY,
+    unless given), n-th with n-th; update the matched and create the rest (queued in
+    ``new_rows`` for one insert, if given), counting them under ``label``. True if any
+    changed."""
+    identity = identity or IDENTITY[model]
+    queues = defaultdict(list)
+    for row in rows:
+        queues[identity(row)].append(row)
+    changed = False
+    for values, where in wanted:
+        new = model(**values)
+        queue = queues.get(identity(new))
+        if queue:
+            outcome = upsert(queue.pop(0), values, where)
+        elif new_rows is None:
+            outcome = upsert(new, {}, where)
+        else:
+            check_model(new, where)
+            new_rows[model].append((new, where))
+            outcome = "created"
+        report.count(label, outcome)
+        changed = changed or outcome != "unchanged"
+    return changed
+
+
 # --- the document's shape --------------------------------------------------------------
 
 # Each parser takes a raw value and where it sits, and returns the value to store or raises.
@@ -449,14 +475,14 @@ class _Importer:
             for alias in Alias.objects.annotate(folded=Lower("text")).filter(folded__in=chunk)
         ]
         new_rows: dict[type, list] = defaultdict(list)
-        self._merge("aliases", Alias, aliases, rows, new_rows)
+        merge(self.report, "aliases", Alias, aliases, rows, new_rows)
         # Hundreds of rows on a first load: one insert. The gazetteer notices new aliases by
         # their count and highest id, so it needs no save signal.
         insert(Alias, new_rows[Alias])
         affiliations = self._nested(actors, "affiliations", Affiliation)
         rows = Affiliation.objects.filter(actor_id__in=self.actor_ids.values()).order_by("pk")
         # Saved one by one (no new_rows): roll-ups follow the save signal.
-        self._merge("affiliations", Affiliation, affiliations, rows)
+        merge(self.report, "affiliations", Affiliation, affiliations, rows)
         self._restore_timestamps(Actor)
 
     def _nested(self, actors: list[dict], name: str, model: type) -> list[tuple[dict, str]]:
@@ -583,30 +609,7 @@ class _Importer:
                 if model is Interaction and values.get("score") is None:
                     values["score"] = default_score(event.category)
                 wanted.append((values, raw["where"]))
-            changed = self._merge(name, model, wanted, current[name], new_rows) or changed
-        return changed
-
-    def _merge(self, label, model, wanted, rows, new_rows=None) -> bool:
-        """Pair the wanted (values, where) with the rows by IDENTITY, n-th with n-th; update
-        the matched, create the rest (queued in new_rows for one insert, if given), count
-        them and say whether any changed."""
-        queues = defaultdict(list)
-        for row in rows:
-            queues[IDENTITY[model](row)].append(row)
-        changed = False
-        for values, where in wanted:
-            new = model(**values)
-            queue = queues.get(IDENTITY[model](new))
-            if queue:
-                outcome = upsert(queue.pop(0), values, where)
-            elif new_rows is None:
-                outcome = upsert(new, {}, where)
-            else:
-                check_model(new, where)
-                new_rows[model].append((new, where))
-                outcome = "created"
-            self.report.count(label, outcome)
-            changed = changed or outcome != "unchanged"
+            changed = merge(self.report, name, model, wanted, current[name], new_rows) or changed
         return changed
 
     def _import_allegation_responses(self, events: list[dict], outcomes: dict[int, str]) -> None:
