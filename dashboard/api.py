@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.authentication import BasicScheme
 from drf_spectacular.openapi import AutoSchema
@@ -171,6 +171,38 @@ class ActorViewSet(ReadOnlyViewSet):
     ).order_by("name", "id")
 
 
+def with_event_parts(events: QuerySet[Event]) -> QuerySet[Event]:
+    """Events with all that EventSerializer reads selected or prefetched, the nested lists in
+    the order the page's SQL (event_page_data) writes them."""
+    return (
+        events.select_related(
+            "meeting",
+            "statement__speaker",
+            "statement__responding_to",
+            "allegation__claimant",
+            "allegation__accused",
+        )
+        .defer("statement__responding_to__search_vector")
+        # Prefetches ordered by id: the models' default ordering ("event", ...) would join
+        # each of them to the event table to sort by its date.
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("actor").order_by("id"),
+            ),
+            Prefetch(
+                "interactions",
+                queryset=Interaction.objects.select_related("source", "target").order_by("id"),
+            ),
+            Prefetch("sources", queryset=Source.objects.order_by("published_at", "id")),
+            Prefetch(
+                "allegation__responses",
+                queryset=Event.objects.only("id", "status").order_by("id"),
+            ),
+        )
+    )
+
+
 @extend_schema_view(
     list=extend_schema(responses=list_responses(EventSerializer)),
     retrieve=extend_schema(parameters=[ID_PARAMETER], responses=detail_responses(EventSerializer)),
@@ -183,35 +215,7 @@ class EventViewSet(ReadOnlyViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        return (
-            published_events_for(self.request.user)
-            .select_related(
-                "meeting",
-                "statement__speaker",
-                "statement__responding_to",
-                "allegation__claimant",
-                "allegation__accused",
-            )
-            .defer("statement__responding_to__search_vector")
-            # Prefetches ordered by id: the models' default ordering ("event", ...) would join
-            # each of them to the event table to sort by its date.
-            .prefetch_related(
-                Prefetch(
-                    "participants",
-                    queryset=Participant.objects.select_related("actor").order_by("id"),
-                ),
-                Prefetch(
-                    "interactions",
-                    queryset=Interaction.objects.select_related("source", "target").order_by("id"),
-                ),
-                Prefetch("sources", queryset=Source.objects.order_by("published_at", "id")),
-                Prefetch(
-                    "allegation__responses",
-                    queryset=Event.objects.only("id", "status").order_by("id"),
-                ),
-            )
-            .order_by("-date", "-id")
-        )
+        return with_event_parts(published_events_for(self.request.user)).order_by("-date", "-id")
 
     def list(self, request, *args, **kwargs):
         # The page's ids, then EventSerializer's representation of them written by the

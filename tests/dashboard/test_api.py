@@ -106,39 +106,109 @@ def test_allegation_and_statement_fields_show_only_visible_responses(client, cor
     assert edited[reply.pk]["statement"]["responding_to"] == draft_denial.pk
 
 
-@pytest.mark.parametrize("show_drafts", [False, True])
-def test_the_fast_event_representations_match_the_declared_fields(core, show_drafts):
-    from rest_framework import serializers
-
-    from dashboard.serializers import (
-        EVENT_LIST_COLUMNS,
-        EventSerializer,
-        event_list_data,
-        event_page_data,
+def every_shape_of_event(core) -> None:
+    """Events of every kind, date precision, evidence status and status, with and without
+    parts, answering drafts and published events, with awkward texts, scores and times."""
+    other = ActorFactory(slug="other", name='Quote " and \\ backslash, \u00e9t\u00e9 \U0001f600')
+    kinds = [MeetingFactory, StatementFactory, AllegationFactory]
+    evidence = iter(Allegation.EvidenceStatus)  # six of them, one per allegation made here
+    days = {"day": dt.date(2023, 5, 17), "month": dt.date(2023, 5, 1), "year": dt.date(2023, 1, 1)}
+    made = []
+    for n, (precision, day) in enumerate(days.items()):
+        for kind in kinds:
+            for status in Event.Status:
+                made.append(
+                    kind(
+                        title=f'{kind.__name__} {precision} {status} <b>\n</b> "{n}"',
+                        summary="" if n else "Line one\nline two\ttabbed, \u0410\u0411\u0412",
+                        date=day,
+                        date_precision=precision,
+                        status=status,
+                        location="" if n else "Gaza\u2009City",
+                        **(
+                            {"evidence_status": next(evidence)} if kind is AllegationFactory else {}
+                        ),
+                    )
+                )
+    draft, published = made[1], made[0]
+    StatementFactory(status=Event.Status.PUBLISHED, responding_to=draft, speaker=other)
+    StatementFactory(status=Event.Status.DRAFT, responding_to=published, speaker=other)
+    allegation = AllegationFactory(status=Event.Status.PUBLISHED, claimant=core["israel"])
+    allegation.responses.add(draft, published, allegation)
+    full_event(core)
+    InteractionFactory(event=allegation, source=core["israel"], target=other, score=-0.0)
+    InteractionFactory(event=allegation, source=other, target=core["hamas"], score=1 / 3)
+    InteractionFactory(event=allegation, source=core["hamas"], target=other, score=0.1)
+    for published_at in (
+        None,
+        dt.datetime(2023, 3, 26, 0, 30, 0, 123456, tzinfo=dt.UTC),  # microseconds, DST day
+        dt.datetime(2023, 10, 29, 1, 30, tzinfo=dt.UTC),  # a clock set back in Europe
+        dt.datetime(1890, 6, 1, 12, 0, 1, tzinfo=dt.UTC),  # local mean time, odd offsets
+    ):
+        SourceFactory(event=allegation, published_at=published_at, reliability="B", outlet="")
+    # Whole seconds, then microseconds, in the events' own timestamps.
+    Event.objects.filter(pk=published.pk).update(
+        created_at=dt.datetime(2020, 1, 1, 0, 0, tzinfo=dt.UTC),
+        updated_at=dt.datetime(2020, 7, 1, 23, 59, 59, 1, tzinfo=dt.UTC),
     )
 
-    draft_denial = StatementFactory(status=Event.Status.DRAFT, speaker=core["russia"])
-    allegation = AllegationFactory(status=Event.Status.PUBLISHED, claimant=core["israel"])
-    allegation.responses.add(draft_denial)
-    StatementFactory(status=Event.Status.PUBLISHED, responding_to=draft_denial)
-    full_event(core)
-    SourceFactory(event=allegation, published_at=None, reliability="B")
-    InteractionFactory(event=allegation, source=core["israel"], target=core["hamas"], score=-0.0)
 
-    for event in Event.objects.all():
-        serializer = EventSerializer(event, context={"show_drafts": show_drafts})
-        declared = serializers.ModelSerializer.to_representation(serializer, event)
-        assert serializer.to_representation(event) == json.loads(json.dumps(declared))
+# UTC (the site's), whole and half hours either side with and without summer time, a
+# zone whose 1890 offset has seconds, and a fixed offset with no name.
+ZONES = [
+    "UTC",
+    "Europe/Moscow",
+    "America/St_Johns",
+    "Asia/Kolkata",
+    "Europe/Amsterdam",
+    dt.timezone(-dt.timedelta(hours=9, minutes=30)),
+]
 
-    events = Event.objects.order_by("-date", "-id")
-    declared = EventSerializer(events, many=True, context={"show_drafts": show_drafts}).data
-    declared = json.loads(json.dumps(declared))
-    rows = event_list_data(events.values_list(*EVENT_LIST_COLUMNS), show_drafts=show_drafts)
-    assert rows == declared
+
+def test_the_events_page_writes_what_the_serializer_declares(core):
+    """The SQL that writes /api/events/ gives EventSerializer's own output (DRF's walk over
+    the declared fields), key for key and in the same JSON text, for every event of the seed
+    data and of every shape, to readers and editors, in any active time zone."""
+    from django.utils import timezone
+
+    from dashboard.api import with_event_parts
+    from dashboard.serializers import EventSerializer, event_page_data
+    from relations.seeding import load_relations_seeds
+
+    load_relations_seeds()
+    every_shape_of_event(core)
+    events = with_event_parts(Event.objects.order_by("-date", "-id"))
     ids = list(events.values_list("id", flat=True))
-    assert event_page_data(ids, show_drafts=show_drafts) == declared
-    # The JSON text too: a score is a float there, as DRF writes it, and the keys in order.
-    assert json.dumps(event_page_data(ids, show_drafts=show_drafts)) == json.dumps(declared)
+    shapes = {(k, p, s) for k in Event.Kind for p in Event.Precision for s in Event.Status}
+    assert set(events.values_list("kind", "date_precision", "status")) == shapes
+    assert set(Allegation.objects.values_list("evidence_status", flat=True)) == set(
+        Allegation.EvidenceStatus
+    )
+    assert events.filter(interactions=None, sources=None, participants=None).exists()
+
+    for zone in ZONES:
+        for show_drafts in (False, True):
+            with timezone.override(zone):
+                context = {"show_drafts": show_drafts}
+                declared = json.loads(
+                    json.dumps(EventSerializer(events, many=True, context=context).data)
+                )
+                written = event_page_data(ids, show_drafts=show_drafts)
+            for expected, got in zip(declared, written, strict=True):
+                assert got == expected, (zone, show_drafts)
+            # The JSON text too: a score is a float there, as DRF writes it, keys in order.
+            assert json.dumps(written) == json.dumps(declared)
+
+
+def test_an_event_reads_the_same_in_the_list_and_on_its_own(client, core, editor):
+    every_shape_of_event(core)
+    client.force_login(editor)
+
+    listed = results(client.get("/api/events/?page_size=200"))
+
+    assert len(listed) == Event.objects.count()
+    for event in listed:
+        assert client.get(f"/api/events/{event['id']}/").json() == event
 
 
 def test_drafts_reach_editors_only(client, core, analyst, editor):
