@@ -32,14 +32,11 @@ from relations.models import (
     independent_outlets,
 )
 
+# The event's own columns, read as they are and named as the API names them (EventSerializer),
+# then its parts, summed up in one cell each.
+EVENT_COLUMNS = ("id", "kind", "date", "date_precision", "title", "category", "status")
 CSV_COLUMNS = [
-    "id",
-    "kind",
-    "date",
-    "date_precision",
-    "title",
-    "category",
-    "status",
+    *EVENT_COLUMNS,
     "participants",
     "interactions",
     "net_score",
@@ -124,11 +121,11 @@ def export_rows(events: QuerySet[Event], base_url: str) -> Iterator[list]:
     # batches by primary key: every batch costs the same whatever the filters, where a
     # server-side cursor or keyset pages would re-plan the filtered query each time.
     ids = list(events.order_by("-date", "-id").values_list("id", flat=True))
-    columns = ("id", "kind", "date", "date_precision", "title", "category", "status")
     for start in range(0, len(ids), CSV_CHUNK):
         batch_ids = ids[start : start + CSV_CHUNK]
         by_id = {
-            row[0]: row for row in Event.objects.filter(pk__in=batch_ids).values_list(*columns)
+            row[0]: row
+            for row in Event.objects.filter(pk__in=batch_ids).values_list(*EVENT_COLUMNS)
         }
         batch = [by_id[event_id] for event_id in batch_ids if event_id in by_id]
         for row in _batch_rows(batch, base_url):

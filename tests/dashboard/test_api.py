@@ -591,3 +591,12 @@ def test_the_net_score_has_one_value_and_one_name_everywhere(client, core):
     scores = re.search(r'<p id="event-scores">(.*?)</p>', page, re.S).group(1)
     assert 'Net score <strong class="score-coop" id="net-score">+6.2</strong>' in scores
     assert f"average score +{average:.1f}</span> over 4 interactions" in scores
+
+
+def test_the_csv_names_what_it_shares_with_the_api_as_the_api_does():
+    from dashboard.exports import CSV_COLUMNS
+    from dashboard.serializers import EventSerializer
+
+    shared = set(CSV_COLUMNS) - {"participants", "interactions", "sources", "source_count"}
+    assert shared <= set(EventSerializer.Meta.fields)
+    assert {"id", "kind", "date", "title", "net_score", "independent_outlets", "url"} <= shared
