@@ -372,16 +372,10 @@ _parse_event = _record(
 )
 
 
-def _actor_where(index: int, actor: Any) -> str:
-    if isinstance(actor, dict) and isinstance(actor.get("slug"), str):
-        return f"actors[{index}] ({actor['slug']!r})"
-    return f"actors[{index}]"
-
-
-def _event_where(index: int, event: Any) -> str:
-    if isinstance(event, dict) and "key" in event:
-        return f"events[{index}] (key {event['key']!r})"
-    return f"events[{index}]"
+def _place(name: str, index: int, item: Any, key: str) -> str:
+    if isinstance(item, dict) and isinstance(item.get(key), int | str):
+        return f"{name}[{index}] ({key} {item[key]!r})"
+    return f"{name}[{index}]"
 
 
 def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
@@ -394,18 +388,10 @@ def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     for name, items in (("actors", actors), ("events", events)):
         if not isinstance(items, list):
             raise DocumentError(name, f"expected a list, got {_json_type(items)}")
-    actors = [_parse_actor(item, _actor_where(i, item)) for i, item in enumerate(actors)]
-    for index, item in enumerate(events):
-        if not isinstance(item, dict):
-            continue  # _parse_event says what it is
-        where, kind = item.get("where") or _event_where(index, item), item.get("kind")
-        if kind not in EVENT_MODELS:
-            raise DocumentError(where, f"kind: {kind!r} is not one of {', '.join(EVENT_MODELS)}")
-        for other in EVENT_MODELS:
-            if other != kind and other in item:
-                raise DocumentError(where, f"a {kind} has no {other!r} details")
-    events = [_parse_event(item, _event_where(i, item)) for i, item in enumerate(events)]
-
+    actors = [
+        _parse_actor(item, _place("actors", i, item, "slug")) for i, item in enumerate(actors)
+    ]
+    events = [_parse_event(item, _place("events", i, item, "key")) for i, item in enumerate(events)]
     refuse_repeats((a["slug"], a["where"], f"slug {a['slug']!r}") for a in actors)
     refuse_repeats(
         (IDENTITY[Alias](alias), raw["where"], f"alias {alias.text!r} ({alias.language})")
@@ -416,10 +402,15 @@ def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     refuse_repeats((e["key"], e["where"], f"event key {e['key']!r}") for e in events)
     keys = {event["key"] for event in events}
     for event in events:
-        details = event.setdefault(event["kind"], {"where": event["where"]})
+        kind, where = event["kind"], event["where"]
+        if kind not in EVENT_MODELS:
+            raise DocumentError(where, f"kind: {kind!r} is not one of {', '.join(EVENT_MODELS)}")
+        if any(other in event for other in EVENT_MODELS if other != kind):
+            raise DocumentError(where, f"a {kind} has details of another kind")
+        details = event.setdefault(kind, {"where": where})
         for target in [*details.get("responses", ()), details.get("responding_to")]:
             if target is not None and target not in keys:
-                raise DocumentError(event["where"], f"refers to unknown event key {target!r}")
+                raise DocumentError(where, f"refers to unknown event key {target!r}")
     return actors, events
 
 
@@ -570,13 +561,10 @@ class _Importer:
         return {index: (instances[pk], parts[pk]) for index, pk in matches.items()}
 
     def _users(self, events: list[dict]) -> dict[str, int]:
-        user_model = get_user_model()
+        model = get_user_model()
         names = {item["created_by"] for item in events if item.get("created_by")}
-        found = dict(
-            user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": names}).values_list(
-                user_model.USERNAME_FIELD, "id"
-            )
-        )
+        rows = model._default_manager.filter(**{f"{model.USERNAME_FIELD}__in": names})
+        found = dict(rows.values_list(model.USERNAME_FIELD, "id"))
         self.report.unknown_users = names - found.keys()
         return found
 

@@ -134,18 +134,17 @@ def located(path: Path, record: Any, label: str, line: int | None = None) -> Any
     return {**record, "where": location(path, record, label, line=line)}
 
 
-def renamed(record: Any, names: dict[str, str]) -> Any:
-    if not isinstance(record, dict):
-        return record
+def renamed(record: dict, names: dict[str, str]) -> dict:
     return {names.get(key, key): value for key, value in record.items()}
 
 
-def _entries(path: Path, record: dict, name: str, label: str, **defaults: Any) -> Any:
+def _entries(path: Path, record: dict, name: str, label: str, names=None, **defaults) -> Any:
+    """A record's list of mappings, each located, renamed and completed with ``defaults``."""
     entries = record.get(name, [])
     if not isinstance(entries, list):
         return entries
     entries = [located(path, entry, label) for entry in entries]
-    return [defaults | entry if isinstance(entry, dict) else entry for entry in entries]
+    return [defaults | renamed(e, names or {}) if isinstance(e, dict) else e for e in entries]
 
 
 # --- actors.yaml -----------------------------------------------------------------------
@@ -163,9 +162,7 @@ def read_actors(path: Path) -> list[dict]:
                 for language, entries in aliases.items()
                 for e in (entries if isinstance(entries, list) else [entries])
             ]
-        affiliations = _entries(path, actor, "affiliations", label)
-        if isinstance(affiliations, list):
-            actor["affiliations"] = [renamed(a, AFFILIATION_NAMES) for a in affiliations]
+        actor["affiliations"] = _entries(path, actor, "affiliations", label, AFFILIATION_NAMES)
         actors.append(actor)
     return actors
 
