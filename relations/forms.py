@@ -6,10 +6,12 @@ sees which field is wrong instead of an IntegrityError.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 
-from relations.categories import SCORE_MAX, SCORE_MIN
+from relations.categories import DEFAULT_INTENSITY, SCORE_MAX, SCORE_MIN
 from relations.models import Affiliation, Alias, Event, Interaction, Source
 
 PUBLISHED_NEEDS_SOURCE = "A published event needs at least one source: add one, or keep it a draft."
@@ -121,7 +123,20 @@ class SourceInlineFormSet(forms.BaseInlineFormSet):
 
 class EventAdminForm(forms.ModelForm):
     """The model's own check (a published event has a *saved* source) cannot see the sources
-    inline, which is saved after this form; SourceInlineFormSet makes that check instead."""
+    inline, which is saved after this form; SourceInlineFormSet makes that check instead.
+
+    The category select carries the default scores, so that static/js/event_form.js moves
+    the interactions' prefilled scores when the category changes."""
+
+    class Media:
+        js = ["js/event_form.js"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "category" in self.fields:
+            self.fields["category"].widget.attrs["data-default-scores"] = json.dumps(
+                DEFAULT_INTENSITY
+            )
 
     def _post_clean(self):
         publishing = self.cleaned_data.get("status") == Event.Status.PUBLISHED

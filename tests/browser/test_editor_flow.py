@@ -83,3 +83,17 @@ def test_an_article_becomes_a_published_event_in_four_clicks(page, editor, artic
     assert article.review_status == Article.ReviewStatus.LINKED
     assert "Published" in page.locator("ul.messagelist").inner_text()
     print(f"\ninbox to a published event: {clicks} clicks")
+
+
+def test_prefilled_scores_follow_the_category_and_typed_ones_stay(page, editor, article):  # noqa: F811
+    page.goto("/admin/login/")
+    log_in(page, editor)
+    page.goto(f"/admin/relations/statement/add/?from_article={article.pk}")
+    assert page.input_value("#id_interactions-0-score") == "-2.0"
+
+    page.select_option("#id_category", "SUPPORT")
+    assert page.input_value("#id_interactions-0-score") == "3.4"
+
+    page.fill("#id_interactions-0-score", "5")
+    page.select_option("#id_category", "REJECT")
+    assert page.input_value("#id_interactions-0-score") == "5"
