@@ -7,7 +7,7 @@ export_curated (relations.curated). The document::
      "events": [{"key", "kind", "title", "date", ..., "<kind>": {...}, "participants": [...],
                  "interactions": [...], "sources": [...]}, ...]}
 
-with the field names of the models (relations.curated's docstring shows a whole record).
+with the models' own field names and fields (FIELDS, derived from the models).
 Actors are named by slug, events by their ``key`` in the document. Any record may carry
 ``where``, a text naming it in error messages (the YAML reader gives file, line and record);
 without it an error names the record's place in the document (``events[3] (key 4)``).
@@ -26,11 +26,13 @@ The policy, one for every reader:
 - Nothing is deleted: what an editor added (aliases, affiliations, participants, sources,
   whole actors and events) survives an import. To restore a backup exactly, import it into an
   empty database.
-- Checks: each record written goes through its model's full_clean() and the database's
-  constraints; the importer itself checks only what no single row can — the document's shape,
-  references to actors and events that neither the document nor the database holds, and a
-  slug, event key or alias listed twice. Everything runs in one transaction: a bad document
-  changes nothing, and the error names where and why.
+- Checks: values are converted by the model fields' own to_python(); each record written
+  goes through its model's full_clean() (field validators, choices, lengths, clean()) and the
+  database's constraints (uniqueness and checks, on save, in the constraint's own words). The
+  importer itself checks only what no single row can: the document's shape, references to
+  actors and events that neither the document nor the database holds, and a slug, event key
+  or alias listed twice. Everything runs in one transaction: a bad document changes nothing,
+  and the error names where and why.
 - Each event created or changed gets one history entry with the reader's change reason; the
   document's created_at and updated_at, where given, are kept (so a backup restores them).
 """
