@@ -13,7 +13,7 @@ import hashlib
 import io
 import math
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -61,17 +61,38 @@ class SyntheticCounts:
 
 
 class CopyWriter:
-    """Stream rows into one model's table with COPY, in batches, ids chosen by us."""
+    """Stream rows into one model's table with COPY, in batches, ids chosen by us.
 
-    def __init__(self, model: type[Model], columns: list[str], batch_size: int = 20_000):
+    The columns are the model's own: a row names its values by field (``event_id``, the
+    fields' attnames), and a field it leaves out takes the model's default (a callable one
+    called once per writer), blank text or NULL, as Django would write it. So a field added
+    to a model needs no change here unless it has to be given."""
+
+    def __init__(self, model: type[Model], batch_size: int = 20_000):
+        fields = model._meta.local_concrete_fields
         self.table = model._meta.db_table
-        self.columns = columns
+        self.columns = [field.column for field in fields]
+        self.names = [field.attname for field in fields]
+        self.defaults = {
+            field.attname: field.get_default()
+            for field in fields
+            if not field.primary_key
+            and (field.has_default() or field.null or field.empty_strings_allowed)
+        }
         self.batch_size = batch_size
         self.buffer = io.StringIO()
         self.pending = 0
 
-    def add(self, values: Iterable) -> None:
-        self.buffer.write("\t".join(_copy_value(value) for value in values))
+    def add(self, **values) -> None:
+        try:
+            row = [
+                values.pop(name) if name in values else self.defaults[name] for name in self.names
+            ]
+        except KeyError as missing:
+            raise TypeError(f"{self.table}: give {missing.args[0]}, it has no default") from None
+        if values:
+            raise TypeError(f"{self.table} has no fields {sorted(values)}")
+        self.buffer.write("\t".join(map(_copy_value, row)))
         self.buffer.write("\n")
         self.pending += 1
         if self.pending >= self.batch_size:
@@ -196,41 +217,17 @@ def _actors(gen, count, counts, tick) -> list[int]:
     existing = list(Actor.objects.order_by("-is_core", "id").values_list("id", flat=True))
     start = _next_id(Actor)
     now = timezone.now()
-    writer = CopyWriter(
-        Actor,
-        [
-            "id",
-            "name",
-            "slug",
-            "kind",
-            "country_code",
-            "title",
-            "description",
-            "colour",
-            "wikidata_id",
-            "is_core",
-            "created_at",
-            "updated_at",
-        ],
-    )
+    writer = CopyWriter(Actor)
     new_ids = []
     for offset in range(count):
         actor_id = start + offset
         writer.add(
-            [
-                actor_id,
-                f"Synthetic actor {actor_id}",
-                f"{SYNTHETIC_PREFIX}{actor_id}",
-                gen.random.choice(ACTOR_KINDS),
-                "",
-                "",
-                "",
-                "",
-                "",
-                False,
-                now,
-                now,
-            ]
+            id=actor_id,
+            name=f"Synthetic actor {actor_id}",
+            slug=f"{SYNTHETIC_PREFIX}{actor_id}",
+            kind=gen.random.choice(ACTOR_KINDS),
+            created_at=now,
+            updated_at=now,
         )
         new_ids.append(actor_id)
         tick("actors", 1)
@@ -245,48 +242,9 @@ def _events(gen, count, actor_ids, cumulative, counts, tick) -> None:
     part_id = _next_id(Participant)
     inter_id = _next_id(Interaction)
     source_id = _next_id(Source)
-    events = CopyWriter(
-        Event,
-        [
-            "id",
-            "kind",
-            "title",
-            "summary",
-            "date",
-            "date_precision",
-            "location",
-            "category",
-            "status",
-            "note",
-            "created_at",
-            "updated_at",
-            "search_vector",
-        ],
-    )
-    meetings = CopyWriter(Meeting, ["event_ptr_id", "format", "city", "purpose", "outcome"])
-    statements = CopyWriter(
-        Statement,
-        ["event_ptr_id", "speaker_id", "quote", "original_language", "channel"],
-    )
-    allegations = CopyWriter(
-        Allegation,
-        ["event_ptr_id", "claimant_id", "accused_id", "claim", "evidence_status", "evidence_note"],
-    )
-    participants = CopyWriter(Participant, ["id", "event_id", "actor_id", "role"])
-    interactions = CopyWriter(Interaction, ["id", "event_id", "source_id", "target_id", "score"])
-    sources = CopyWriter(
-        Source,
-        [
-            "id",
-            "event_id",
-            "url",
-            "outlet",
-            "title",
-            "published_at",
-            "quote",
-            "language",
-            "reliability",
-        ],
+    events, meetings, statements, allegations, participants, interactions, sources = (
+        CopyWriter(model)
+        for model in (Event, Meeting, Statement, Allegation, Participant, Interaction, Source)
     )
     categories = list(Category)
     evidence = [status for status, _ in Allegation.EvidenceStatus.choices]
@@ -305,65 +263,63 @@ def _events(gen, count, actor_ids, cumulative, counts, tick) -> None:
         status = "published" if gen.random.random() < 0.95 else "draft"
         summary = f"Synthetic {kind} between actors {first} and {second} on {day:%d %B %Y}."
         events.add(
-            [
-                event_id,
-                kind,
-                title,
-                summary,
-                day,
-                "day",
-                "",
-                category,
-                status,
-                "",
-                now,
-                now,
-                None,
-            ]
+            id=event_id,
+            kind=kind,
+            title=title,
+            summary=summary,
+            date=day,
+            category=category,
+            status=status,
+            created_at=now,
+            updated_at=now,
         )
         if kind == Event.Kind.MEETING:
-            meetings.add([event_id, "hosted", "", "", ""])
+            meetings.add(event_ptr_id=event_id, format=Meeting.Format.HOSTED)
             roles = ("host", "guest")
         elif kind == Event.Kind.STATEMENT:
-            statements.add([event_id, first, f"“{title}.”", "en", "official_statement"])
+            statements.add(
+                event_ptr_id=event_id,
+                speaker_id=first,
+                quote=f"“{title}.”",
+                original_language="en",
+                channel=Statement.Channel.OFFICIAL_STATEMENT,
+            )
             roles = ("speaker", "target")
         else:
             allegations.add(
-                [
-                    event_id,
-                    first,
-                    second,
-                    title,
-                    gen.random.choice(evidence),
-                    "",
-                ]
+                event_ptr_id=event_id,
+                claimant_id=first,
+                accused_id=second,
+                claim=title,
+                evidence_status=gen.random.choice(evidence),
             )
             roles = ("claimant", "accused")
         for actor_id, role in ((first, roles[0]), (second, roles[1])):
-            participants.add([part_id, event_id, actor_id, role])
+            participants.add(id=part_id, event_id=event_id, actor_id=actor_id, role=role)
             part_id += 1
         base = DEFAULT_INTENSITY[category]
         score = max(-10.0, min(10.0, round(base + gen.random.gauss(0, 1.5), 1)))
-        interactions.add([inter_id, event_id, first, second, score])
+        interactions.add(
+            id=inter_id, event_id=event_id, source_id=first, target_id=second, score=score
+        )
         inter_id += 1
         counts.interactions += 1
         if kind == Event.Kind.MEETING:
-            interactions.add([inter_id, event_id, second, first, score])
+            interactions.add(
+                id=inter_id, event_id=event_id, source_id=second, target_id=first, score=score
+            )
             inter_id += 1
             counts.interactions += 1
         outlet = gen.random.choice(OUTLETS)
         sources.add(
-            [
-                source_id,
-                event_id,
-                f"https://news.example/{event_id}",
-                outlet,
-                title,
-                dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
-                title,
-                "en",
-                "",
-            ]
+            id=source_id,
+            event_id=event_id,
+            url=f"https://news.example/{event_id}",
+            outlet=outlet,
+            title=title,
+            published_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+            quote=title,
+            language="en",
         )
         source_id += 1
         event_id += 1
@@ -397,28 +353,7 @@ def _articles(gen, count, actor_ids, cumulative, feed_ids, counts, tick) -> None
     now = timezone.now()
     article_id = _next_id(Article)
     mention_id = _next_id(Mention)
-    articles = CopyWriter(
-        Article,
-        [
-            "id",
-            "feed_id",
-            "guid",
-            "url",
-            "title",
-            "summary",
-            "content",
-            "author",
-            "published_at",
-            "published_raw",
-            "fetched_at",
-            "language",
-            "content_hash",
-            "relevance",
-            "candidate_kind",
-            "review_status",
-        ],
-    )
-    mentions = CopyWriter(Mention, ["id", "article_id", "actor_id", "count", "alias"])
+    articles, mentions = CopyWriter(Article), CopyWriter(Mention)
     kinds = ["meeting", "statement", "allegation"]
     for _ in range(count):
         first, second = gen.pick_pair(actor_ids, cumulative)
@@ -430,29 +365,29 @@ def _articles(gen, count, actor_ids, cumulative, feed_ids, counts, tick) -> None
         title = f"Actor {first} and actor {second}: report {article_id}"
         digest = hashlib.sha256(title.encode()).hexdigest()
         articles.add(
-            [
-                article_id,
-                gen.random.choice(feed_ids),
-                f"synthetic:{article_id}",
-                f"https://news.example/a/{article_id}",
-                title,
-                f"Summary of {title}.",
-                "",
-                "",
-                published,
-                "",
-                now,
-                "en",
-                digest,
-                round(gen.random.uniform(0.5, 5.0), 2),
-                gen.random.choice(kinds) if two else "",
-                "new",
-            ]
+            id=article_id,
+            feed_id=gen.random.choice(feed_ids),
+            guid=f"synthetic:{article_id}",
+            url=f"https://news.example/a/{article_id}",
+            title=title,
+            summary=f"Summary of {title}.",
+            published_at=published,
+            fetched_at=now,
+            language="en",
+            content_hash=digest,
+            relevance=round(gen.random.uniform(0.5, 5.0), 2),
+            candidate_kind=gen.random.choice(kinds) if two else "",
         )
-        mentions.add([mention_id, article_id, first, gen.random.randint(1, 4), "synthetic"])
+        mentions.add(
+            id=mention_id,
+            article_id=article_id,
+            actor_id=first,
+            count=gen.random.randint(1, 4),
+            alias="synthetic",
+        )
         mention_id += 1
         if two:
-            mentions.add([mention_id, article_id, second, 1, "synthetic"])
+            mentions.add(id=mention_id, article_id=article_id, actor_id=second, alias="synthetic")
             mention_id += 1
             counts.mentions += 1
         counts.mentions += 1
