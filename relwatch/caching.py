@@ -2,14 +2,15 @@
 cached answer stale, how long each kind lives, and what a cache outage does.
 
 A cached answer (a chart, a pair's series, a summary, a page count) is keyed by
-- a version that ``bump_*`` renews after every committed change to what the answer derives
-  from: the data version for events, their parts, affiliations and actors (relations.signals
-  bumps it), the gazetteer version for aliases (ingest.matching bumps it);
+- the data version, renewed after every committed change to events, their parts,
+  affiliations and actors (relations.signals calls ``bump_data_version`` on commit);
 - the newest id of its table, a cheap index lookup, so rows added without signals (a bulk
   load, ingestion) count too;
 - ``FORMAT``, so that a new release never reads what an older one cached in another shape;
 - what the caller asked for.
-So a stale answer is never served and nothing needs deleting: old keys expire.
+So a stale answer is never served and nothing needs deleting: old keys expire. The gazetteer
+version does the same for each process's compiled gazetteer (ingest.matching), renewed after
+every committed change to aliases or actors.
 
 A cache outage never fails a page or a fetch: see ``tolerate_outage``. Within a web request
 the versions and newest ids are read once (``request_memo``): a page asks for a dozen cached
@@ -134,20 +135,20 @@ def bump_gazetteer_version() -> None:
 
 
 def _version(key: str) -> str:
+    return _read_once_per_request(key, lambda: _read_version(key))
+
+
+def _read_version(key: str) -> str:
     # A random version, never a counter: a counter evicted or lost with a restart of Redis
     # would start again at a number that already keys older answers.
-    return _read_once_per_request(
-        key,
-        lambda: (
-            tolerate_outage(
-                lambda: cache.get_or_set(key, _new_version, timeout=None), fallback=None
-            )
-            or ""
-        ),
+    version = tolerate_outage(
+        lambda: cache.get_or_set(key, _new_version, timeout=None), fallback=None
     )
+    return version or ""
 
 
 def _bump(key: str) -> None:
+    # A bump lost to an outage leaves what was cached before it in use until it expires.
     memo = request_memo()
     if memo is not None:
         memo.clear()  # what this request read before the change is stale now
