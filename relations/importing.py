@@ -296,11 +296,17 @@ def _optional(parser: Parser) -> Parser:
     return lambda value, where: None if value is None else parser(value, where)
 
 
-def _list_of(parser: Parser) -> Parser:
+def _list_of(parser: Parser, key: str = "") -> Parser:
+    """A list; each item is named by its place in it, and by its ``key`` field if it has one."""
+
+    def name(item: Any, where: str) -> str:
+        named = isinstance(item, dict) and isinstance(item.get(key), int | str)
+        return f"{where} ({key} {item[key]!r})" if named else where
+
     def parse(value: Any, where: str) -> list:
         if not isinstance(value, list):
             raise DocumentError(where, f"expected a list, got {_json_type(value)}")
-        return [parser(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [parser(item, name(item, f"{where}[{i}]")) for i, item in enumerate(value)]
 
     return parse
 
@@ -320,7 +326,8 @@ def _object(parsers: dict[str, Parser], required: Iterable[str] = ()) -> Parser:
         missing = sorted(required - value.keys())
         if missing:
             raise DocumentError(where, f"missing field {', '.join(map(repr, missing))}")
-        parsed = {name: parsers[name](raw, f"{where}, {name}") for name, raw in value.items()}
+        at = f"{where}, " if where else ""
+        parsed = {name: parsers[name](raw, at + name) for name, raw in value.items()}
         return parsed | {"where": where}
 
     return parse
@@ -374,26 +381,16 @@ _parse_event = _record(
 )
 
 
-def _place(name: str, index: int, item: Any, key: str) -> str:
-    if isinstance(item, dict) and isinstance(item.get(key), int | str):
-        return f"{name}[{index}] ({key} {item[key]!r})"
-    return f"{name}[{index}]"
+_parse_document = _object(
+    {"actors": _list_of(_parse_actor, "slug"), "events": _list_of(_parse_event, "key")}
+)
 
 
 def check_document(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     """Check the document's shape, types and internal references without touching the
     database; return its actors and events as typed values, each with its ``where``."""
-    unknown = sorted(document.keys() - {"actors", "events"})
-    if unknown:
-        raise DocumentError("", f"Unknown top-level field {', '.join(map(repr, unknown))}.")
-    actors, events = document.get("actors", []), document.get("events", [])
-    for name, items in (("actors", actors), ("events", events)):
-        if not isinstance(items, list):
-            raise DocumentError(name, f"expected a list, got {_json_type(items)}")
-    actors = [
-        _parse_actor(item, _place("actors", i, item, "slug")) for i, item in enumerate(actors)
-    ]
-    events = [_parse_event(item, _place("events", i, item, "key")) for i, item in enumerate(events)]
+    parsed = _parse_document(document, "")
+    actors, events = parsed.get("actors", []), parsed.get("events", [])
     refuse_repeats((a["slug"], a["where"], f"slug {a['slug']!r}") for a in actors)
     refuse_repeats(
         (IDENTITY[Alias](alias), raw["where"], f"alias {alias.text!r} ({alias.language})")
