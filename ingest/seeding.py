@@ -51,14 +51,12 @@ def load_seeds(directory: Path | str | None = None, *, with_samples: bool = Fals
     """
     directory = Path(directory) if directory else default_seed_dir()
     feed_specs = read_feeds(directory / FEEDS_FILE)
-    sample_specs: list[SampleSpec] = []
-    if with_samples:
-        sample_specs = read_samples(directory / SAMPLES_DIR / SAMPLES_INDEX, feed_specs)
+    index = directory / SAMPLES_DIR / SAMPLES_INDEX
+    sample_specs = read_samples(index, feed_specs) if with_samples else []
     with transaction.atomic():
         report = load_relations_seeds(directory)
         apply_feeds(feed_specs, report)
-        if with_samples:
-            import_samples(sample_specs, report)
+        import_samples(sample_specs, report)
     return report
 
 
