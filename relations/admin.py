@@ -441,7 +441,7 @@ class EventKindAdmin(SimpleHistoryAdmin):
             # The savepoint is rolled back: nothing of this save remains, nor its messages.
             del messages.get_messages(request)._queued_messages[queued:]
             logger.exception(
-                "Saving a %s (id %s) failed in the database", self.opts.model_name, object_id
+                "Saving the %s (id %s) failed in the database", self.opts.model_name, object_id
             )
             request.relwatch_save_error = save_failed_message(self.opts.verbose_name, exc)
         # The same view again, with a form that reports the failure: it re-renders with

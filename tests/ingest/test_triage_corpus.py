@@ -157,18 +157,20 @@ def test_every_real_headline_goes_through_every_triage_path(corpus, editor, acto
         kind = article.candidate_kind or Event.Kind.STATEMENT
         event = event_from_draft(article, kind)
         assert link_article(article, event, editor) is None  # the draft cites it already
-        assert link_article(article, shared, editor) is not None
+        if len(article.title) > 83:
+            # Linking to an event that does not cite it yet adds a source; the same code as
+            # the draft's source, so only the headlines that overflowed go through it twice.
+            assert link_article(article, shared, editor) is not None
 
     elapsed = time.perf_counter() - started
     print(f"\n{len(corpus)} headlines, {len(long_ones)} over 83 characters: {elapsed:.1f} s")
     assert Event.objects.count() == len(corpus) + 1
-    assert shared.sources.count() == len(corpus)
+    assert shared.sources.count() == len(long_ones)
     assert not Article.objects.exclude(review_status="linked").exists()
-    reasons = shared.history.values_list("history_change_reason", flat=True)
-    assert max(len(reason or "") for reason in reasons) <= 100
-    assert any(
-        reason and reason.endswith("…”") is False and reason.endswith("…") for reason in reasons
-    )
+    reasons = [r for r in shared.history.values_list("history_change_reason", flat=True) if r]
+    # Each of these overflowed the 100-character column before; now each is cut to fit.
+    assert len(reasons) == len(long_ones)
+    assert all(len(reason) <= 100 and reason.endswith("…") for reason in reasons)
     # No wire lead in what the drafts prefilled.
     quotes = Source.objects.values_list("quote", flat=True)
     assert not any("(Reuters) -" in quote or OUTLET_TAG.match(quote) for quote in quotes)

@@ -182,7 +182,7 @@ def test_a_database_error_on_add_keeps_the_editors_input_with_a_message(
     assert "Words the editor typed." in page
     assert not Event.objects.exists()
     assert not messages_of(response)
-    assert "Saving a statement (id None) failed in the database" in caplog.text
+    assert "Saving the statement (id None) failed in the database" in caplog.text
 
 
 def test_a_database_error_on_change_keeps_the_input_and_the_event_as_it_was(
