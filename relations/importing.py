@@ -623,15 +623,11 @@ class _Importer:
 
     def _values(self, model: type[models.Model], raw: dict) -> dict[str, Any]:
         """The record's values of the model's fields it gives, actors' slugs as their ids."""
-        values = {}
-        for name in FIELDS[model]:
-            if name in raw:
-                field = model._meta.get_field(name)
-                value = raw[name]
-                values[field.attname] = (
-                    self._actor_id(value, raw["where"]) if field.is_relation else value
-                )
-        return values
+        fields = [model._meta.get_field(name) for name in FIELDS[model] if name in raw]
+        return {
+            f.attname: self._actor_id(raw[f.name], raw["where"]) if f.is_relation else raw[f.name]
+            for f in fields
+        }
 
     def _actor_id(self, slug: str, where: str) -> int:
         if slug not in self.actor_ids:
