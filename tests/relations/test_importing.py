@@ -1,31 +1,13 @@
 """The one importer that the YAML seeds and the JSON backups both feed: one policy, so data
 loaded by one reader round-trips through the other unchanged."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from relations.importing import DocumentError, import_document
 from relations.models import Actor, Alias, Event, Participant
 from relations.seeding import load_relations_seeds
-
-
-def export_text() -> str:
-    out = io.StringIO()
-    call_command("export_curated", stdout=out, stderr=io.StringIO())
-    return out.getvalue()
-
-
-def import_file(path) -> str:
-    out = io.StringIO()
-    call_command("import_curated", str(path), stdout=out)
-    return out.getvalue()
-
-
-def empty_the_database() -> None:
-    Event.objects.all().delete()
-    Actor.objects.all().delete()
+from tests.relations.test_curated import export_text, import_file
+from tests.relations.test_curated import flush_curated as empty_the_database
 
 
 @pytest.fixture
