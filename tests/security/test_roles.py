@@ -168,6 +168,11 @@ def samples(world) -> dict[str, object]:
 # --- the admin walk ---------------------------------------------------------------------------
 
 
+# The article inbox's POST-only views (ingest.admin.ArticleAdmin.get_urls), which need the
+# change permission on articles.
+TRIAGE_KINDS = ("dismiss", "restore", "undo")
+
+
 @dataclass(frozen=True)
 class AdminURL:
     label: str  # the model's label, or "" for the site's own pages
@@ -210,8 +215,10 @@ def admin_urls(samples: dict[str, object]) -> list[AdminURL]:
             kind = pattern.name.removeprefix(info.split(":", 1)[1] + "_")
             if kind in ("changelist", "add"):
                 urls.append(AdminURL(label, kind, reverse(f"{info}_{kind}"), obj))
-            elif kind in ("change", "delete", "history", "password_change"):
+            elif kind in ("change", "delete", "history", "password_change", "dismiss", "restore"):
                 urls.append(AdminURL(label, kind, reverse(f"{info}_{kind}", args=[obj.pk]), obj))
+            elif kind == "undo":  # undoing a dismissal of articles
+                urls.append(AdminURL(label, kind, reverse(f"{info}_{kind}"), obj))
             elif kind == "simple_history":
                 version = model.history.filter(id=obj.pk).order_by("history_id").first()
                 url = reverse(f"{info}_{kind}", args=[obj.pk, version.history_id])
@@ -242,6 +249,8 @@ def expected_get(role: str, url: AdminURL) -> int:
         return 302
     if url.kind in ("index", "password_change") and not url.label:
         return 200
+    if url.kind in TRIAGE_KINDS:
+        return 405  # POST only: following a link changes nothing
     if url.kind == "app_list":
         return 200 if _app_permitted(role, url.label) else 404
     may = _may(role, url)
@@ -285,7 +294,14 @@ def test_every_admin_url_answers_each_role_as_the_policy_says(role_clients, samp
 
 def expected_refused_post(role: str, url: AdminURL) -> int | None:
     """The status of a POST that the role may not make (None: the role may, not posted)."""
-    if not url.label or url.kind not in ("add", "change", "delete", "revert", "password_change"):
+    if not url.label or url.kind not in (
+        "add",
+        "change",
+        "delete",
+        "revert",
+        "password_change",
+        *TRIAGE_KINDS,
+    ):
         return None
     if role == "anonymous":
         return 302
