@@ -12,6 +12,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ValidationError
@@ -184,12 +185,12 @@ def _batch_rows(batch: list[tuple], base_url: str) -> Iterator[list]:
         ]
 
 
-def timeline_filters(request, query: QueryDict | None = None) -> EventFilter:
-    """The timeline's filters over the events the reader may see, as the timeline and the
-    API read them."""
+def timeline_filters(request, query: QueryDict | None = None, user=None) -> EventFilter:
+    """The timeline's filters over the events ``user`` (by default the reader) may see, as
+    the timeline and the API read them."""
     return EventFilter(
         request.GET if query is None else query,
-        queryset=published_events_for(request.user),
+        queryset=published_events_for(request.user if user is None else user),
         request=request,
     )
 
@@ -237,7 +238,8 @@ def _event_datetime(day: dt.date) -> dt.datetime:
 class EventsAtomFeed(Feed):
     """The events of the timeline's filters, most recently changed first (so a subscriber
     sees a newly published event whatever its date); each entry is published on the event's
-    date and updated when it last changed. Drafts reach editors only, marked as such."""
+    date and updated when it last changed. Published events only, whoever fetches it: a feed
+    is read by subscribers' software and passed on, never only by the editor who opened it."""
 
     feed_type = Atom1Feed
 
@@ -282,7 +284,7 @@ class EventsAtomFeed(Feed):
         ).order_by("-updated_at", "-id")[:ATOM_ENTRIES]
 
     def item_title(self, item: Event) -> str:
-        return item.title if item.is_published else f"[Draft] {item.title}"
+        return item.title
 
     def item_description(self, item: Event) -> str:
         # Atom marks the summary as HTML: stored text is escaped so markup reaches readers as
@@ -336,7 +338,7 @@ def events_atom(request):
         query = pair_as_actors(request.GET)
     except ValidationError as error:
         return bad_request({"selection": error.messages})
-    filterset = timeline_filters(request, query)
+    filterset = timeline_filters(request, query, user=AnonymousUser())
     if not filterset.is_valid():
         return bad_request(filterset.errors)
     return EventsAtomFeed(filterset, timeline_query(query_pairs(query)))(request)
