@@ -299,23 +299,29 @@ def _json_object(serializer, table: str, **expressions: str) -> str:
     return f"json_build_object({', '.join(pairs)})"
 
 
-def _iso_datetime(column: str) -> str:
+def _iso_datetime(column: str, *, utc: bool) -> str:
     """SQL writing a timestamptz as DRF's DateTimeField does: ISO 8601 in the active time
-    zone (the ``zone`` parameter), microseconds only when there are some, "Z" for a zero
-    offset, the offset's seconds only when it has some (local mean time, before 1900)."""
-    local = f"({column} AT TIME ZONE %(zone)s)"
-    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
-    size = f"greatest({offset}, -{offset})"
+    zone, microseconds only when there are some, "Z" for a zero offset. In UTC (the site's
+    zone) that is all; elsewhere the zone is the ``zone`` parameter, and the offset is
+    written with its seconds when it has some (local mean time, before 1900)."""
+    zone = "'UTC'" if utc else "%(zone)s"
+    local = f"({column} AT TIME ZONE {zone})"
+    if utc:
+        suffix = "'Z'"
+    else:
+        offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+        size = f"greatest({offset}, -{offset})"
+        suffix = (
+            f"CASE WHEN {offset} = interval '0' THEN 'Z' "
+            f"ELSE CASE WHEN {offset} < interval '0' THEN '-' ELSE '+' END "
+            f"|| to_char({size}, 'HH24:MI') || CASE WHEN extract(second FROM {offset}) <> 0 "
+            f"THEN to_char({size}, ':SS') ELSE '' END END"
+        )
     return (
         f"CASE WHEN {column} IS NULL THEN NULL ELSE "
         f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
         f"|| CASE WHEN extract(microseconds FROM {column})::bigint %% 1000000 <> 0 "
-        f"THEN to_char({local}, '.US') ELSE '' END "
-        f"|| CASE WHEN {offset} = interval '0' THEN 'Z' "
-        f"ELSE CASE WHEN {offset} < interval '0' THEN '-' ELSE '+' END "
-        f"|| to_char({size}, 'HH24:MI') "
-        f"|| CASE WHEN extract(second FROM {offset}) <> 0 THEN to_char({size}, ':SS') ELSE '' END "
-        f"END END"
+        f"THEN to_char({local}, '.US') ELSE '' END || {suffix} END"
     )
 
 
@@ -333,69 +339,72 @@ def _visible(table: str) -> str:
     return f"(%(show_drafts)s OR {table}.status = %(published)s)"
 
 
-# Keyed and ordered as EventSerializer declares its fields: nested lists as correlated
-# subqueries, ordered as EventViewSet's prefetches order them. net_score and
-# independent_outlets are left to Python (the serializer's own functions).
-_EVENT_OBJECT = _json_object(
-    EventSerializer,
-    "e",
-    date="to_char(e.date, 'YYYY-MM-DD')",
-    url="%(prefix)s || e.id || '/'",
-    created_at=_iso_datetime("e.created_at"),
-    updated_at=_iso_datetime("e.updated_at"),
-    participants=_json_list(
-        _json_object(ParticipantSerializer, "p", actor="a.slug"),
-        "p.id",
-        "FROM relations_participant p JOIN relations_actor a ON a.id = p.actor_id "
-        "WHERE p.event_id = e.id",
-    ),
-    interactions=_json_list(
-        # The score as text: JSON has no negative zero, and Python reads the exact float.
-        _json_object(
-            InteractionSerializer, "i", source="s.slug", target="t.slug", score="i.score::text"
+def _event_page(*, utc: bool) -> str:
+    """One statement for a whole page, in the page's order, each event keyed and ordered as
+    EventSerializer declares its fields: nested lists as correlated subqueries, ordered as
+    EventViewSet's prefetches order them. net_score and independent_outlets are left to
+    Python (the serializer's own functions)."""
+    event = _json_object(
+        EventSerializer,
+        "e",
+        date="to_char(e.date, 'YYYY-MM-DD')",
+        url="%(prefix)s || e.id || '/'",
+        created_at=_iso_datetime("e.created_at", utc=utc),
+        updated_at=_iso_datetime("e.updated_at", utc=utc),
+        participants=_json_list(
+            _json_object(ParticipantSerializer, "p", actor="a.slug"),
+            "p.id",
+            "FROM relations_participant p JOIN relations_actor a ON a.id = p.actor_id "
+            "WHERE p.event_id = e.id",
         ),
-        "i.id",
-        "FROM relations_interaction i JOIN relations_actor s ON s.id = i.source_id "
-        "JOIN relations_actor t ON t.id = i.target_id WHERE i.event_id = e.id",
-    ),
-    net_score="NULL",
-    sources=_json_list(
-        _json_object(SourceSerializer, "so", published_at=_iso_datetime("so.published_at")),
-        "so.published_at, so.id",
-        "FROM relations_source so WHERE so.event_id = e.id",
-    ),
-    independent_outlets="NULL",
-    meeting=_kind_row("m", _json_object(MeetingDetailSerializer, "m")),
-    statement=_kind_row(
-        "st",
-        _json_object(
-            StatementDetailSerializer,
+        interactions=_json_list(
+            # The score as text: JSON has no negative zero, and Python reads the exact float.
+            _json_object(
+                InteractionSerializer, "i", source="s.slug", target="t.slug", score="i.score::text"
+            ),
+            "i.id",
+            "FROM relations_interaction i JOIN relations_actor s ON s.id = i.source_id "
+            "JOIN relations_actor t ON t.id = i.target_id WHERE i.event_id = e.id",
+        ),
+        net_score="NULL",
+        sources=_json_list(
+            _json_object(
+                SourceSerializer, "so", published_at=_iso_datetime("so.published_at", utc=utc)
+            ),
+            "so.published_at, so.id",
+            "FROM relations_source so WHERE so.event_id = e.id",
+        ),
+        independent_outlets="NULL",
+        meeting=_kind_row("m", _json_object(MeetingDetailSerializer, "m")),
+        statement=_kind_row(
             "st",
-            speaker="sp.slug",
-            responding_to=f"CASE WHEN {_visible('answered')} THEN answered.id END",
-        ),
-    ),
-    allegation=_kind_row(
-        "al",
-        _json_object(
-            AllegationDetailSerializer,
-            "al",
-            claimant="claimant.slug",
-            accused="accused.slug",
-            responses=_json_list(
-                "r.event_id",
-                "r.event_id",
-                "FROM relations_allegation_responses r "
-                "JOIN relations_event response ON response.id = r.event_id "
-                f"WHERE r.allegation_id = e.id AND {_visible('response')}",
+            _json_object(
+                StatementDetailSerializer,
+                "st",
+                speaker="sp.slug",
+                responding_to=f"CASE WHEN {_visible('answered')} THEN answered.id END",
             ),
         ),
-    ),
-)
+        allegation=_kind_row(
+            "al",
+            _json_object(
+                AllegationDetailSerializer,
+                "al",
+                claimant="claimant.slug",
+                accused="accused.slug",
+                responses=_json_list(
+                    "r.event_id",
+                    "r.event_id",
+                    "FROM relations_allegation_responses r "
+                    "JOIN relations_event response ON response.id = r.event_id "
+                    f"WHERE r.allegation_id = e.id AND {_visible('response')}",
+                ),
+            ),
+        ),
+    )
 
-# One statement for a whole page, in the page's order.
-_EVENT_PAGE = f"""
-SELECT coalesce(json_agg({_EVENT_OBJECT} ORDER BY page.position), '[]')
+    return f"""
+SELECT coalesce(json_agg({event} ORDER BY page.position), '[]')
 FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS page(id, position)
 JOIN relations_event e ON e.id = page.id
 LEFT JOIN relations_meeting m ON m.event_ptr_id = e.id
@@ -406,6 +415,11 @@ LEFT JOIN relations_allegation al ON al.event_ptr_id = e.id
 LEFT JOIN relations_actor claimant ON claimant.id = al.claimant_id
 LEFT JOIN relations_actor accused ON accused.id = al.accused_id
 """
+
+
+# In UTC (the site's zone) timestamps need no offset arithmetic, which costs some 5-10 % of a
+# page's time elsewhere (50 events of a 20,000-event load: 9.1-9.7 ms in UTC, 9.9-10.2 ms).
+_EVENT_PAGES = {utc: _event_page(utc=utc) for utc in (True, False)}
 
 
 class _Outlet(NamedTuple):
@@ -433,15 +447,16 @@ def event_page_data(event_ids: list[int], *, show_drafts: bool) -> list[dict]:
     serializer_declares`` holds the two equal, event for event, in several time zones."""
     if not event_ids:
         return []
+    zone = _zone()
     with connection.cursor() as cursor:
         cursor.execute(
-            _EVENT_PAGE,
+            _EVENT_PAGES[zone == "UTC"],
             {
                 "ids": list(event_ids),
                 "prefix": reverse("dashboard:event", args=[0]).removesuffix("0/"),
                 "show_drafts": show_drafts,
                 "published": Event.Status.PUBLISHED,
-                "zone": _zone(),
+                "zone": zone,
             },
         )
         (events,) = cursor.fetchone()
