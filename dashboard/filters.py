@@ -18,7 +18,7 @@ from ingest.models import Article, Feed, Mention
 from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_BUCKETS, RELEVANCE_HELP
 from relations.categories import Category
 from relations.models import Actor, Alias, Allegation, Event, Participant
-from relations.search import MAX_QUERY_LENGTH, search_events, websearch_query
+from relations.search import MAX_QUERY_LENGTH, has_words, search_events, websearch_query
 
 # Editors may change events; only they see drafts. Analysts hold view_event, which is not enough.
 DRAFTS_PERMISSION = "relations.change_event"
@@ -72,11 +72,18 @@ def _date_filter(lookup: str, label: str) -> django_filters.DateFilter:
     return extend_schema_field(OPTIONAL_DATE)(date)
 
 
+def _searchable(value: str) -> None:
+    # Blank is "no search"; operators alone ("-", '"()') would match nothing, silently.
+    if value.strip() and not has_words(value):
+        raise forms.ValidationError("A search needs at least one word (letters or digits).")
+
+
 def _search_filter() -> django_filters.CharFilter:
     search = django_filters.CharFilter(
         method="filter_search",
         label="Search",
         max_length=MAX_QUERY_LENGTH,
+        validators=[_searchable],
         help_text=f'Words, "a phrase", or, -exclude; at most {MAX_QUERY_LENGTH} characters.',
     )
     return extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH})(search)

@@ -154,6 +154,12 @@ class PairForm(WindowForm, PageForm):
         period = data.get("period")
         if period and data.get("bucket") == "month" and period.day != 1:
             self.add_error("period", "A month starts on its first day.")
+        elif period:
+            try:
+                self.period_bounds()
+            except OverflowError:
+                # The week of 9999-12-27 ends in a year Python's dates do not have.
+                self.add_error("period", "That period ends after the last date there can be.")
         return data
 
     def period_bounds(self) -> tuple[dt.date, dt.date] | None:
@@ -161,7 +167,7 @@ class PairForm(WindowForm, PageForm):
         start = self.cleaned_data.get("period")
         if not start:
             return None
-        if self.cleaned_data["bucket"] == "week":
+        if self.cleaned_data.get("bucket") == "week":
             start = start - dt.timedelta(days=start.weekday())
             return start, start + dt.timedelta(days=6)
         next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)

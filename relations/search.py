@@ -13,6 +13,7 @@ sources; bulk loaders call ``refresh_search_vectors()`` once at the end.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery
@@ -20,6 +21,12 @@ from django.db import connection
 from django.db.models import QuerySet
 
 MAX_QUERY_LENGTH = 200
+# websearch_to_tsquery reads each hyphen of a run such as "---x" or "-!-(-x" as one more NOT on a
+# parser stack of 32 entries, and fails past it ("tsquery stack too small"). A run is read as
+# one NOT, as a person typing it means.
+_STACKED_NOTS = re.compile(r"-[^\w-]*(?=-)")
+# A letter or a digit: without one a query has no word to look for (only operators).
+_WORD = re.compile(r"[^\W_]")
 CONFIGS = ("simple", "russian")
 
 _DOCUMENT = " || ".join(
@@ -58,8 +65,19 @@ def refresh_search_vectors(event_ids: Iterable[int] | None = None) -> int:
         return cursor.rowcount
 
 
+def plain_websearch(text: str) -> str:
+    """``text`` as websearch_to_tsquery can always read it: a run of hyphens becomes one."""
+    return _STACKED_NOTS.sub("", text)
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds something to search for besides operators and punctuation."""
+    return bool(_WORD.search(text))
+
+
 def websearch_query(text: str) -> SearchQuery:
     """A search-engine style query ("quoted phrase", or, -not) read in every configuration."""
+    text = plain_websearch(text)
     query = SearchQuery(text, search_type="websearch", config=CONFIGS[0])
     for config in CONFIGS[1:]:
         query |= SearchQuery(text, search_type="websearch", config=config)
