@@ -5,6 +5,7 @@ interpret, so a typo in production fails at start-up instead of silently meaning
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -64,3 +65,21 @@ def envstr(name: str, default: str = "") -> str:
     if raw is None or raw.strip() == "":
         return default
     return raw.strip()
+
+
+# What DRF's throttles read: a count, then a period whose first letter is s, m, h or d.
+RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def envrate(name: str, default: str) -> str:
+    """A request rate such as 60/min; DRF would read "60/mn" as 60 a minute and "60 /min"
+    not at all, so anything but a plain count and period is refused."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    rate = raw.strip().replace(" ", "")
+    if not RATE.match(rate):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: use a count and a period, such as 60/min or 1000/day."
+        )
+    return rate

@@ -5,7 +5,7 @@ from pathlib import Path
 from csp.constants import NONCE, SELF
 
 from relwatch import config, services
-from relwatch.env import envbool, envint, envlist, envstr
+from relwatch.env import envbool, envint, envlist, envrate, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Embedded services' data, the generated secret key and collected static files.
@@ -97,6 +97,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# Where a login lands when it has no "next", or one it refused (another site's address):
+# the overview, not Django's default /accounts/profile/, which this site does not have.
+LOGIN_REDIRECT_URL = "dashboard:overview"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -161,7 +164,18 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "600/minute", "user": "2000/minute"},
+    # Per client address (anonymous) or per user, counted in the Redis cache; a 429 says
+    # when to come back in Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envrate("API_THROTTLE_ANON", "60/min"),
+        "user": envrate("API_THROTTLE_USER", "600/min"),
+    },
+    # The client is REMOTE_ADDR: a client-sent X-Forwarded-For must not buy a fresh quota.
+    "NUM_PROXIES": envint("API_NUM_PROXIES", 0, minimum=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Relwatch API",

@@ -30,6 +30,8 @@ print(json.dumps({
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "STATICFILES_BACKEND": settings.STORAGES["staticfiles"]["BACKEND"],
+    "THROTTLE_CLASSES": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"],
+    "THROTTLE_RATES": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
 }))
 """
 
@@ -117,6 +119,39 @@ def test_the_var_dir_follows_relwatch_var_dir(tmp_path):
     assert shown["STATIC_ROOT"] == str(tmp_path / "staticfiles")
     # DEBUG without SECRET_KEY reads the key `make run` keeps there; settings write nothing.
     assert list(tmp_path.iterdir()) == []
+
+
+def _production(tmp_path, **env) -> subprocess.CompletedProcess:
+    return import_settings(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "k" * 50,
+            "DATABASE_URL": UNUSED_DATABASE_URL,
+            "REDIS_URL": UNUSED_REDIS_URL,
+            "RELWATCH_VAR_DIR": str(tmp_path),
+            **env,
+        }
+    )
+
+
+def test_api_throttles_are_on_with_rates_from_the_environment(tmp_path):
+    shown = json.loads(_production(tmp_path).stdout)
+    assert shown["THROTTLE_CLASSES"] == [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ]
+    assert shown["THROTTLE_RATES"] == {"anon": "60/min", "user": "600/min"}
+
+    result = _production(tmp_path, API_THROTTLE_ANON="5/second", API_THROTTLE_USER="100/hour")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["THROTTLE_RATES"] == {"anon": "5/second", "user": "100/hour"}
+
+
+@pytest.mark.parametrize("rate", ["60", "60/mn", "0/min", "sixty/min", "60/min/2"])
+def test_a_mistyped_throttle_rate_stops_start_up_naming_the_variable(tmp_path, rate):
+    result = _production(tmp_path, API_THROTTLE_ANON=rate)
+    assert result.returncode != 0
+    assert f"API_THROTTLE_ANON={rate!r} is not a rate" in result.stderr
 
 
 def test_without_urls_settings_start_nothing_and_say_how_to_start(tmp_path):
