@@ -621,6 +621,8 @@ def event(request, pk):
                 else None
             ),
             "can_edit": _can_see_drafts(request.user),
+            # Who edited is the newsroom's business: readers see when and what, not the names.
+            "show_editors": request.user.is_staff,
             "edit_url": _admin_url(f"admin:relations_{event.kind}_change", event.pk),
         },
     )
