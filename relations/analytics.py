@@ -239,6 +239,11 @@ def period_end(start: dt.date, bucket: str) -> dt.date:
     return _next_period(start, bucket) - dt.timedelta(days=1)
 
 
+# 23 years of weeks, a century of months. One event dated decades ahead once filled a
+# weekly series with every empty week up to it: 165 MB for one pair page.
+MAX_SERIES_PERIODS = 1200
+
+
 def _round(value: float | None) -> float:
     return round(value or 0.0, 3)
 
@@ -256,10 +261,19 @@ def dyad_series(
 
     Periods between the first and last one with data are present with zeros, so a line
     does not bridge a quiet stretch. A period is named by its first day (Monday for weeks).
+    At most the latest MAX_SERIES_PERIODS periods are returned, whatever the data spans: a
+    window (since, until) reaches earlier ones.
     """
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
-    params = {"a": a.pk, "b": b.pk, "rollup": rollup, "bucket": bucket, "step": f"1 {bucket}"}
+    params = {
+        "a": a.pk,
+        "b": b.pk,
+        "rollup": rollup,
+        "bucket": bucket,
+        "step": f"1 {bucket}",
+        "max_periods": MAX_SERIES_PERIODS,
+    }
     window = _window_sql(since, until, params)
     # The database fills the quiet periods between the first and the last one with data:
     # a five-year weekly series has 260 points, and building them in Python cost more than
@@ -276,7 +290,10 @@ def dyad_series(
             GROUP BY period
         ),
         periods AS (
-            SELECT generate_series(min(period), max(period), %(step)s::interval)::date AS period
+            SELECT generate_series(
+                       greatest(min(period),
+                                max(period) - %(step)s::interval * (%(max_periods)s - 1)),
+                       max(period), %(step)s::interval)::date AS period
             FROM per_period
         )
         SELECT to_char(p.period, 'YYYY-MM-DD'),

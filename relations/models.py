@@ -128,6 +128,33 @@ class Affiliation(models.Model):
         )
 
 
+# Event dates: nothing the dashboard tracks happened before 1900, and an event is at most
+# planned a year ahead. The database holds a fixed outer bound (a CHECK cannot read today's
+# date), so rows written around the model (COPY, update()) cannot reach year 9999, whose
+# weekly series once made a pair page 165 MB.
+EARLIEST_EVENT_DATE = dt.date(1900, 1, 1)
+EVENT_DATE_CEILING = dt.date(2200, 1, 1)
+EVENT_DAYS_AHEAD = 366
+
+
+def latest_event_date() -> dt.date:
+    return dt.date.today() + dt.timedelta(days=EVENT_DAYS_AHEAD)
+
+
+def validate_event_date(value: dt.date) -> None:
+    if value < EARLIEST_EVENT_DATE:
+        raise ValidationError(
+            f"An event's date must be on or after {EARLIEST_EVENT_DATE:%Y-%m-%d}.",
+            code="too_early",
+        )
+    latest = latest_event_date()
+    if value > latest:
+        raise ValidationError(
+            f"An event's date can be at most a year ahead (until {latest:%Y-%m-%d}).",
+            code="too_late",
+        )
+
+
 class Event(models.Model):
     """Concrete base of Meeting, Statement and Allegation (multi-table inheritance)."""
 
@@ -148,7 +175,7 @@ class Event(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, editable=False)
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
-    date = models.DateField()
+    date = models.DateField(validators=[validate_event_date])
     date_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
@@ -173,6 +200,14 @@ class Event(models.Model):
             models.Index(fields=["kind", "status", "-date"], name="event_kind_status_date"),
             models.Index(fields=["category", "-date"], name="event_category_date"),
             GinIndex(fields=["search_vector"], name="event_search_vector"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date__gte=EARLIEST_EVENT_DATE)
+                & models.Q(date__lt=EVENT_DATE_CEILING),
+                name="event_date_in_range",
+                violation_error_message="An event's date must be between 1900 and 2199.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -332,3 +332,35 @@ def test_events_between_lists_the_events_behind_a_point(core, committed):
     assert [event.pk for event in behind] == [direct.pk]
     rolled = analytics.events_between(hamas, russia, rollup=True, **week)
     assert [event.pk for event in rolled] == [direct.pk, by_putin.pk]
+
+
+# --- Far-future dates (issue 10, point 12) -----------------------------------------------------
+
+
+def test_a_series_holds_at_most_the_latest_periods_whatever_the_data_spans(core, committed):
+    russia, hamas = core["russia"], core["hamas"]
+    with committed():
+        meeting(russia, hamas, day=OCT_26)
+        far = meeting(russia, hamas, day=OCT_26)
+    # Written around the model's validation, as a bulk load or a SQL fix could.
+    Event.objects.filter(pk=far.pk).update(date=dt.date(2199, 12, 31))
+    analytics.rebuild_dyad_days()
+
+    for bucket in ("week", "month"):
+        points = analytics.dyad_series(russia, hamas, bucket=bucket)["points"]
+        assert len(points) == analytics.MAX_SERIES_PERIODS, bucket
+        assert points[-1]["events"] == 1
+        assert points[-1]["period"].startswith("2199-12")
+    # A window reaches the earlier periods.
+    windowed = analytics.dyad_series(russia, hamas, bucket="week", until=dt.date(2024, 1, 1))
+    assert [point["events"] for point in windowed["points"]] == [1]
+
+
+def test_a_series_within_the_bound_keeps_every_quiet_period(core, committed):
+    russia, hamas = core["russia"], core["hamas"]
+    with committed():
+        meeting(russia, hamas, day=dt.date(2000, 1, 3))
+        meeting(russia, hamas, day=OCT_26)
+    points = analytics.dyad_series(russia, hamas, bucket="month")["points"]
+    assert len(points) == (2023 - 2000) * 12 + 10
+    assert points[0]["period"] == "2000-01-01"
