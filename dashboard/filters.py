@@ -19,9 +19,8 @@ from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_BUCKETS, RELEVANCE_H
 from relations.categories import Category
 from relations.models import Actor, Alias, Allegation, Event, Participant
 from relations.search import MAX_QUERY_LENGTH, has_words, search_events, websearch_query
+from relations.visibility import can_see_drafts, events_visible_to
 
-# Editors may change events; only they see drafts. Analysts hold view_event, which is not enough.
-DRAFTS_PERMISSION = "relations.change_event"
 ISO_DATE = ["%Y-%m-%d"]
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 MATCH_CHOICES = [("any", "Any of these actors"), ("all", "All of these actors")]
@@ -39,19 +38,12 @@ def _truthy(value: str) -> bool:
     return value in ("1", "true")
 
 
-def can_see_drafts(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm(DRAFTS_PERMISSION))
-
-
 def published_events_for(user) -> QuerySet[Event]:
     """Every event the user may see: published ones, and drafts too for editors.
 
     The search vector is left out: it is large, only SQL reads it, and loading it for every
     row of a list costs more than the rest of the row."""
-    events = Event.objects.defer("search_vector")
-    if not can_see_drafts(user):
-        events = events.filter(status=Event.Status.PUBLISHED)
-    return events
+    return events_visible_to(user, Event.objects.defer("search_vector"))
 
 
 # A date, or empty (as a form submits an unset date field) for "no limit".

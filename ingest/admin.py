@@ -49,6 +49,7 @@ from relations.admin import (
     register_event_admin_extension,
 )
 from relations.models import Actor, Event
+from relations.visibility import DraftsHiddenFromReaders
 
 # --- feeds --------------------------------------------------------------------------------
 
@@ -332,7 +333,7 @@ def _next_url(request: HttpRequest) -> str | None:
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DraftsHiddenFromReaders, admin.ModelAdmin):
     """The editors' inbox: new articles, most relevant first, each with one-click create-event
     and dismiss (undone from the message that reports it).
 

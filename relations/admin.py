@@ -45,6 +45,7 @@ from relations.models import (
     Source,
     Statement,
 )
+from relations.visibility import DraftsHiddenFromReaders
 
 # --- extension point ----------------------------------------------------------------------
 
@@ -312,7 +313,7 @@ def _participant_prefetch() -> Prefetch:
     return Prefetch("participants", queryset=Participant.objects.select_related("actor"))
 
 
-class EventKindAdmin(SimpleHistoryAdmin):
+class EventKindAdmin(DraftsHiddenFromReaders, SimpleHistoryAdmin):
     """Shared by the meeting, statement and allegation admins."""
 
     form = EventAdminForm
@@ -505,7 +506,7 @@ class AllegationAdmin(EventKindAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(DraftsHiddenFromReaders, admin.ModelAdmin):
     """Every event in one list. Editing happens in the kind's own admin, which this links to."""
 
     list_display = ["title_link", "kind", "date", "category", "status", "actors", "source_count"]

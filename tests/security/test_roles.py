@@ -10,9 +10,10 @@ The policy, written here independently of ``ingest.roles`` so that a drift in ei
   the login page by every admin URL;
 - analysts read everything editors curate in the admin (actors, aliases, affiliations,
   events of every kind, feeds, the fetch log, articles) and change nothing: add, change
-  (POST), delete and the history "revert" form answer 403. In the admin, which is the
-  editors' workspace, they see drafts too (read-only); on the dashboard, the API and the
-  exports they do not (see the draft tests at the end);
+  (POST), delete and the history "revert" form answer 403. They see no draft anywhere: not
+  on the dashboard, the API and the exports, and not in the admin either, whose lists,
+  pages, histories, autocompletes and links to events show them what the dashboard does
+  (relations.visibility; see the draft tests at the end);
 - editors curate: they add and change actors and events, add, change and delete aliases,
   affiliations and (through the event forms) participants, interactions and sources, add and
   change feeds (including disabling and re-enabling them), and triage articles. They delete
@@ -648,3 +649,85 @@ def test_editors_see_drafts_where_drafts_are_meant_for_them(role_clients, world,
         assert DRAFT_TITLE in _body(response), url
     # The Atom feed is for subscribers: published events only, whoever fetches it.
     assert DRAFT_TITLE not in _body(client.get("/events.atom"))
+
+
+# --- drafts in the admin (issue 10, point 11) --------------------------------------------------
+
+
+def _autocomplete(app_label: str, model_name: str, field_name: str, term: str = "") -> str:
+    query = f"app_label={app_label}&model_name={model_name}&field_name={field_name}&term={term}"
+    return f"{reverse('admin:autocomplete')}?{query}"
+
+
+def draft_admin_surfaces(world: World, draft: Event) -> list[str]:
+    """Besides every admin URL of the walk: the draft's own pages in each admin that could
+    open it, the lists filtered to drafts or searched for it, the autocompletes of every link
+    to an event, and the pages of what links to it (an article, a statement answering it, an
+    allegation it answers)."""
+    article = Article.objects.get(event=draft)
+    answer = Event.objects.get(title="Published answer")
+    urls = [
+        reverse("admin:relations_event_changelist") + "?status__exact=draft",
+        reverse("admin:relations_event_changelist") + "?q=Zqxv",
+        reverse("admin:ingest_article_changelist") + "?q=summit",
+        reverse("admin:ingest_article_change", args=[article.pk]),
+        reverse("admin:relations_statement_change", args=[answer.pk]),
+        reverse("admin:relations_statement_history", args=[answer.pk]),
+        reverse("admin:relations_allegation_change", args=[world.allegation.pk]),
+        reverse("admin:relations_allegation_history", args=[world.allegation.pk]),
+        _autocomplete("ingest", "article", "event", "Zqxv"),
+        _autocomplete("ingest", "article", "event"),
+        _autocomplete("relations", "statement", "responding_to", "Zqxv"),
+        _autocomplete("relations", "allegation", "responses", "Zqxv"),
+    ]
+    for kind in ("event", "meeting", "statement", "allegation"):
+        changelist = reverse(f"admin:relations_{kind}_changelist")
+        urls += [changelist, f"{changelist}?status__exact=draft", f"{changelist}?q=Zqxv"]
+        urls += [
+            reverse(f"admin:relations_{kind}_change", args=[draft.pk]),
+            reverse(f"admin:relations_{kind}_history", args=[draft.pk]),
+        ]
+    version = Meeting.history.filter(id=draft.pk).order_by("history_id").first()
+    urls.append(reverse("admin:relations_meeting_simple_history", args=[draft.pk, version.pk]))
+    return urls
+
+
+def test_an_analyst_sees_no_draft_anywhere_in_the_admin(role_clients, world, secret_draft):
+    """The walk: every admin URL an analyst can reach, and every URL that could show the draft,
+    followed through redirects; not one names it."""
+    samples = sample_objects(world)
+    client = role_clients["analyst"]
+    urls = [url.url for url in admin_urls(samples) if url.kind not in TRIAGE_KINDS]
+    urls += draft_admin_surfaces(world, secret_draft)
+    reached = 0
+    for url in urls:
+        response = client.get(url, follow=True)
+        assert response.status_code in (200, 403, 404), f"{url} -> {response.status_code}"
+        reached += response.status_code == 200
+        body = _body(response)
+        for text in DRAFT_STRINGS:
+            assert text not in body, f"the analyst sees the draft's {text!r} on {url}"
+        draft_page = f"/{secret_draft.pk}/change/"
+        assert not any(
+            f"relations/{kind}{draft_page}" in body
+            for kind in ("event", "meeting", "statement", "allegation")
+        ), f"the analyst gets a link to the draft on {url}"
+    assert reached > 40
+    # The published answer and the allegation stay readable, without their draft links.
+    answer = Event.objects.get(title="Published answer")
+    page = client.get(reverse("admin:relations_statement_change", args=[answer.pk]))
+    assert page.status_code == 200 and "Published answer" in _body(page)
+
+
+def test_an_editor_still_finds_the_draft_in_the_admin(role_clients, world, secret_draft):
+    client = role_clients["editor"]
+    for url in (
+        reverse("admin:relations_event_changelist") + "?status__exact=draft",
+        reverse("admin:relations_meeting_change", args=[secret_draft.pk]),
+        reverse("admin:relations_meeting_history", args=[secret_draft.pk]),
+        reverse("admin:ingest_article_change", args=[Article.objects.get(event=secret_draft).pk]),
+        _autocomplete("ingest", "article", "event", "Zqxv"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert DRAFT_TITLE in _body(response), url
