@@ -53,6 +53,7 @@ from relations.models import (
     Participant,
     independent_outlets,
 )
+from relations.visibility import can_see_drafts
 from relwatch import caching
 
 EVENTS_PER_PAGE = 25
@@ -230,7 +231,7 @@ def _cache_parts(cleaned: dict) -> list[tuple[str, object]]:
 
 
 def _can_see_drafts(user) -> bool:
-    return user.has_perm("relations.change_event")
+    return can_see_drafts(user)
 
 
 # --- Overview ---------------------------------------------------------------------------------
