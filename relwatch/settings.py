@@ -167,8 +167,8 @@ REST_FRAMEWORK = {
     # Per client address (anonymous) or per user, counted in the Redis cache; a 429 says
     # when to come back in Retry-After.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "relwatch.throttling.AnonThrottle",
+        "relwatch.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envrate("API_THROTTLE_ANON", "60/min"),

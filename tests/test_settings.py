@@ -137,8 +137,8 @@ def _production(tmp_path, **env) -> subprocess.CompletedProcess:
 def test_api_throttles_are_on_with_rates_from_the_environment(tmp_path):
     shown = json.loads(_production(tmp_path).stdout)
     assert shown["THROTTLE_CLASSES"] == [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "relwatch.throttling.AnonThrottle",
+        "relwatch.throttling.UserThrottle",
     ]
     assert shown["THROTTLE_RATES"] == {"anon": "60/min", "user": "600/min"}
 
