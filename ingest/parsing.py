@@ -22,8 +22,8 @@ import charset_normalizer
 import feedparser
 import feedparser.mixin
 
+from ingest.canonical import canonical_url
 from ingest.sanitising import plain_text, sanitise_html, text_as_html, truncate
-from ingest.urls import canonical_url
 
 # Sizes of the Article columns the values go into.
 MAX_GUID = 1000

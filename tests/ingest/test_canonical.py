@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.urls import canonical_url
+from ingest.canonical import canonical_url
 
 
 @pytest.mark.parametrize(
