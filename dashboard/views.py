@@ -39,10 +39,9 @@ from dashboard.forms import (
 from dashboard.pagination import CachedCountPaginator
 from dashboard.serializers import net_score
 from dashboard.templatetags.dashboard_format import event_date
-from ingest.admin import create_event_url
 from ingest.models import Article, Feed, Mention
 from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_HELP
-from ingest.triage import CATEGORY_BY_KIND, kind_for_article
+from ingest.triage import CATEGORY_BY_KIND, create_event_url, kind_for_article
 from relations import analytics, categories
 from relations.models import (
     Actor,

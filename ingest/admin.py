@@ -35,6 +35,7 @@ from ingest.relevance import (
     relevance_bucket,
 )
 from ingest.triage import (
+    create_event_url,
     dismiss_articles,
     draft_event,
     kind_for_article,
@@ -269,12 +270,6 @@ class DuplicateFilter(admin.SimpleListFilter):
         if self.value() in ("yes", "no"):
             return queryset.filter(duplicate_of__isnull=self.value() == "no")
         return queryset
-
-
-def create_event_url(article: Article, kind: str | None = None) -> str:
-    """The add form of the event kind ``article`` suggests, prefilled from it."""
-    kind = kind or kind_for_article(article)
-    return reverse(f"admin:relations_{kind}_add") + "?" + urlencode({"from_article": article.pk})
 
 
 class LinkToEventForm(forms.Form):

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import strip_tags
 
 from ingest.models import Article
@@ -220,6 +221,12 @@ class EventDraft:
 
 def kind_for_article(article: Article) -> str:
     return article.candidate_kind or Event.Kind.STATEMENT
+
+
+def create_event_url(article: Article, kind: str | None = None) -> str:
+    """The add form of the event kind ``article`` suggests, prefilled from it."""
+    kind = kind or kind_for_article(article)
+    return reverse(f"admin:relations_{kind}_add") + "?" + urlencode({"from_article": article.pk})
 
 
 def event_title(article: Article) -> str:

@@ -18,10 +18,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from ingest.admin import create_event_url
 from ingest.models import Article, Feed, Mention
 from ingest.parsing import parse_feed
 from ingest.triage import (
+    create_event_url,
     dismiss_articles,
     draft_event,
     link_article,
