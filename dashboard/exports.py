@@ -7,13 +7,10 @@ import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from functools import wraps
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.views import redirect_to_login
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
@@ -32,6 +29,7 @@ from relations.models import (
     Source,
     independent_outlets,
 )
+from relwatch.permissions import login_required_if_configured
 
 # The event's own columns, read as they are and named as the API names them (EventSerializer),
 # then its parts, summed up in one cell each.
@@ -53,16 +51,6 @@ ATOM_ENTRIES = 50
 # A cell starting with one of these is a formula to a spreadsheet: "=HYPERLINK(...)" in a
 # title or an actor's name must stay text when an analyst opens the export.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def login_required_if_configured(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if settings.DASHBOARD_LOGIN_REQUIRED and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def bad_request(errors) -> HttpResponseBadRequest:

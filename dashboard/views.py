@@ -6,12 +6,9 @@ draw them, and renders. Bad parameters re-render the page with the form's errors
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from typing import NamedTuple
 from urllib.parse import quote_plus, urlencode
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
@@ -54,6 +51,7 @@ from relations.models import (
 )
 from relations.visibility import can_see_drafts
 from relwatch import caching
+from relwatch.permissions import login_required_if_configured
 
 EVENTS_PER_PAGE = 25
 ARTICLES_PER_PAGE = 50
@@ -66,16 +64,8 @@ CORE_DYADS = [("russia", "hamas"), ("russia", "israel"), ("israel", "hamas")]
 ACTOR_RELATIONS_SHOWN = 6
 
 
-def dashboard_page(view):
-    """Pages are public unless DASHBOARD_LOGIN_REQUIRED; then anonymous readers log in first."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if settings.DASHBOARD_LOGIN_REQUIRED and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Pages are public unless DASHBOARD_LOGIN_REQUIRED; then anonymous readers log in first.
+dashboard_page = login_required_if_configured
 
 
 def _paginate(queryset, page_form: PageForm, per_page: int):
