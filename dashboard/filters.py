@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
-from dashboard.forms import KeepsBadDates
+from dashboard.forms import ISO_DATE, DateRangeForm, WindowForm
 from ingest.models import Article, Feed, Mention
 from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_BUCKETS, RELEVANCE_HELP
 from relations.categories import Category
@@ -21,7 +21,6 @@ from relations.models import Actor, Alias, Allegation, Event, Participant
 from relations.search import MAX_QUERY_LENGTH, has_words, search_events, websearch_query
 from relations.visibility import can_see_drafts, events_visible_to
 
-ISO_DATE = ["%Y-%m-%d"]
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 MATCH_CHOICES = [("any", "Any of these actors"), ("all", "All of these actors")]
 BUCKET_CHOICES = [("week", "Week"), ("month", "Month")]
@@ -91,17 +90,6 @@ def _actors_filter(help_text: str) -> django_filters.ModelMultipleChoiceFilter:
         widget=_picker("Type a name…"),
     )
     return extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})(actors)
-
-
-class DateRangeForm(KeepsBadDates, forms.Form):
-    """Refuses a range that ends before it starts (and shows a mistyped date as typed)."""
-
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "The end date must not be before the start date.")
-        return cleaned
 
 
 class EventFilter(django_filters.FilterSet):
@@ -265,11 +253,11 @@ class ActorFilter(django_filters.FilterSet):
         )
 
 
-class WindowForm(forms.Form):
-    """A date window and the roll-up switch, for the graph, heatmap and dyad views."""
+class ApiWindowForm(WindowForm):
+    """The pages' window for the graph, heatmap and dyad endpoints. Only the roll-up differs:
+    the API shows people as themselves unless asked (its documented default) and also takes
+    "true" and "false"."""
 
-    since = forms.DateField(required=False, input_formats=ISO_DATE, help_text="YYYY-MM-DD")
-    until = forms.DateField(required=False, input_formats=ISO_DATE, help_text="YYYY-MM-DD")
     rollup = forms.TypedChoiceField(
         choices=BOOLEAN_CHOICES,
         coerce=_truthy,
@@ -278,19 +266,12 @@ class WindowForm(forms.Form):
         help_text="1: count people as their organisation or state on each event's date.",
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "The end date must not be before the start date.")
-        return cleaned
-
 
 GRAPH_DEFAULT_EDGES = 500
 GRAPH_MAX_EDGES = 5000
 
 
-class GraphForm(WindowForm):
+class GraphForm(ApiWindowForm):
     """A window, the roll-up switch and how many of the busiest edges to return."""
 
     max_edges = forms.IntegerField(
@@ -304,7 +285,7 @@ class GraphForm(WindowForm):
         return self.cleaned_data.get("max_edges") or GRAPH_DEFAULT_EDGES
 
 
-class DyadForm(WindowForm):
+class DyadForm(ApiWindowForm):
     """A pair of actors (by slug) and the series' bucket."""
 
     a = forms.ModelChoiceField(queryset=Actor.objects.all(), to_field_name="slug")

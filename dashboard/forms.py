@@ -74,8 +74,20 @@ class PageForm(forms.Form):
         return self.cleaned_data.get("page") or 1
 
 
-class WindowForm(KeepsBadDates, forms.Form):
-    """A date window and whether people are rolled up, for the relationship charts."""
+class DateRangeForm(KeepsBadDates, forms.Form):
+    """Refuses a range that ends before it starts (and shows a mistyped date as typed)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date must not be before the start date.")
+        return cleaned
+
+
+class WindowForm(DateRangeForm):
+    """A date window and whether people are rolled up: the relationship pages, and (with the
+    API's own roll-up default) the graph, heatmap and dyad endpoints."""
 
     since = forms.DateField(
         label="From",
@@ -100,13 +112,6 @@ class WindowForm(KeepsBadDates, forms.Form):
         initial="1",
         widget=forms.Select(attrs={"data-autosubmit": "true"}),
     )
-
-    def clean(self):
-        data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", "The last day must not be before the first day.")
-        return data
 
     def window(self) -> dict:
         """The keyword arguments the analytics functions take."""

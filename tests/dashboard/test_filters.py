@@ -10,12 +10,13 @@ from django.test import RequestFactory
 
 from dashboard.filters import (
     ActorFilter,
+    ApiWindowForm,
     ArticleFilter,
     DyadForm,
     EventFilter,
-    WindowForm,
     published_events_for,
 )
+from dashboard.forms import WindowForm
 from relations.models import Actor, Allegation, Event
 from tests.dashboard.world import build_world
 from tests.factories import (
@@ -193,11 +194,16 @@ def test_actor_filter_by_kind_core_and_alias():
 
 
 def test_window_and_dyad_forms_check_their_input(actors):
-    window = WindowForm({"rollup": "1"})
+    window = ApiWindowForm({"rollup": "true"})
     assert window.is_valid() and window.cleaned_data["rollup"] is True
-    assert WindowForm({}).is_valid()
-    assert not WindowForm({"rollup": "maybe"}).is_valid()
-    assert not WindowForm({"since": "2024-01-01", "until": "2023-01-01"}).is_valid()
+    assert not ApiWindowForm({"rollup": "maybe"}).is_valid()
+    backwards = ApiWindowForm({"since": "2024-01-01", "until": "2023-01-01"})
+    assert backwards.errors["until"] == ["The end date must not be before the start date."]
+    # One window form, two roll-up defaults: the API shows people as themselves unless asked,
+    # the pages roll them up.
+    api, page = ApiWindowForm({}), WindowForm({})
+    assert api.is_valid() and api.cleaned_data["rollup"] is False
+    assert page.is_valid() and page.cleaned_data["rollup"] is True
     form = DyadForm({"a": "russia", "b": "hamas"})
     assert form.is_valid() and form.cleaned_data["bucket"] == "week"
     assert not DyadForm({"a": "russia", "b": "russia"}).is_valid()
