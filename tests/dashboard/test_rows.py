@@ -1,6 +1,7 @@
-"""List rows and selects rendered with Jinja2 (``dashboard.rows``): what each event and
-article row shows, to whom (drafts and triage links for editors only), that stored markup
-stays text, and that a select written directly selects what Django's own widget would."""
+"""List rows and selects rendered with Jinja2 (``dashboard.rows``, the ``jinja2`` engine of
+``TEMPLATES``): what each event and article row shows, to whom (drafts and triage links for
+editors only), that stored markup stays text, and that a select written directly is the one
+Django's own widget would render."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import re
 import pytest
 from django import forms
 from django.http import QueryDict
+from django.template import engines
+from django.template.backends.jinja2 import Jinja2
 from django.test import Client
+from django.test.html import parse_html
 
 from dashboard import rows
 from dashboard.templatetags.dashboard_rows import field_html
@@ -446,6 +450,7 @@ def test_a_select_chooses_the_same_options_as_djangos_widget(query):
     for name in ("single", "many", "feed"):
         ours, django = str(field_html(form[name])), str(form[name].as_widget())
         assert selected(ours) == selected(django), (name, ours, django)
+        assert parse_html(ours) == parse_html(django), (name, ours, django)
     assert selected(str(field_html(form["feed"]))) == ({str(feed.pk)} if query else {""})
 
 
@@ -478,10 +483,62 @@ def test_a_select_keeps_what_django_adds_required_disabled_and_yes_no_values():
     for name in ("answer", "fixed", "needed"):
         ours, django = str(field_html(form[name])), str(form[name].as_widget())
         assert selected(ours) == selected(django), (name, ours, django)
+        assert parse_html(ours) == parse_html(django), (name, ours, django)
     assert selected(str(field_html(form["answer"]))) == {"true"}
     assert re.search(r"<select[^>]* disabled[ >]", str(field_html(form["fixed"])))
     assert re.search(r"<select[^>]* required[ >]", str(field_html(form["needed"])))
     assert re.search(r"<select[^>]* required[ >]", str(form["needed"].as_widget()))
+
+
+def test_rows_are_rendered_by_the_jinja2_engine_of_templates_with_autoescaping_on():
+    engine = engines["jinja2"]
+    assert isinstance(engine, Jinja2)
+    assert engine.env.autoescape is True
+    assert engine.from_string("{{ text }}").render({"text": "<b>&"}) == "&lt;b&gt;&amp;"
+    assert engine.get_template("dashboard/rows/events.jinja").template.environment is engine.env
+
+
+def _page_selects(response) -> list:
+    """The bound fields of every form a page's templates received that ``select_html`` writes."""
+    forms_seen = {}
+    for context in response.context:
+        for values in context.dicts:
+            for value in values.values():
+                form = getattr(value, "form", value)  # a FilterSet's form, or a form
+                if isinstance(form, forms.BaseForm):
+                    forms_seen[id(form)] = form
+    return [bound for form in forms_seen.values() for bound in form if rows.select_html(bound)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/timeline/",
+        "/timeline/?kind=meeting&kind=allegation&actor=hamas&actor=russia&lanes=actor"
+        "&status=draft&category=ACCUSE",
+        "/timeline/?kind=poem",  # errors: aria-invalid and aria-describedby
+        "/articles/",
+        "/articles/?kind=meeting&review_status=dismissed&relevance=high&order=newest",
+        "/articles/?kind=poem",
+        "/actors/",
+        "/actors/?kind=state&is_core=0",
+    ],
+)
+def test_every_select_on_the_pages_is_what_djangos_widget_renders(editor_client, url):
+    """select_html copies Django's Select widget for speed; on every page, with and without
+    choices made and with errors, it writes the same element: attributes, options, labels and
+    which are selected (compared as parsed HTML, so only whitespace between tags may differ)."""
+    ActorFactory(name="Russia", slug="russia")
+    ActorFactory(name="<i>Hamas</i>", slug="hamas")
+    FeedFactory.create_batch(2)
+    response = editor_client.get(url)
+    assert response.status_code in (200, 400), response.status_code
+    selects = _page_selects(response)
+    assert len(selects) >= 2, url
+    for bound in selects:
+        ours, django = str(rows.select_html(bound)), bound.as_widget()
+        assert parse_html(ours) == parse_html(django), (bound.name, ours, django)
+        assert ours in response.content.decode(), bound.name
 
 
 def test_an_allegation_event_without_its_allegation_row_still_lists():

@@ -65,7 +65,7 @@ SAFE_MARKING_ALLOWED: dict[tuple[str, str], str] = {
     # What an autoescaping Jinja2 environment rendered, so that Django does not escape it twice.
     (
         "dashboard/rows.py",
-        "return Markup(environment().get_template(name).render(context))",
+        'return Markup(engines["jinja2"].get_template(name).render(context))',
     ): "Jinja2 output",
 }
 SAFE_MARKING = re.compile(
