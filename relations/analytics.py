@@ -222,23 +222,6 @@ def _pair_rows(window: str) -> str:
     )
 
 
-def _period_start(day: dt.date, bucket: str) -> dt.date:
-    if bucket == "week":
-        return day - dt.timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
-def _next_period(start: dt.date, bucket: str) -> dt.date:
-    if bucket == "week":
-        return start + dt.timedelta(days=7)
-    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def period_end(start: dt.date, bucket: str) -> dt.date:
-    """The last day of the week or month that starts on ``start``."""
-    return _next_period(start, bucket) - dt.timedelta(days=1)
-
-
 # 23 years of weeks, a century of months. One event dated decades ahead once filled a
 # weekly series with every empty week up to it: 165 MB for one pair page.
 MAX_SERIES_PERIODS = 1200

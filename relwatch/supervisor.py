@@ -273,7 +273,7 @@ def prepare_database() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relwatch.settings")
     import django
     from django.conf import settings
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
     from django.db import DEFAULT_DB_ALIAS, connections
     from django.db.migrations.executor import MigrationExecutor
 
@@ -306,14 +306,11 @@ def prepare_database() -> None:
         from relations.models import Actor
 
         if not Actor.objects.exists():
-            if "load_seeds" in get_commands():
-                say("empty database: loading the seeds (with sample articles)")
-                try:
-                    call_command("load_seeds", *_seed_arguments())
-                except Exception as exc:  # a broken seed file must not keep the site down
-                    say(f"WARNING: load_seeds failed, the dashboard starts empty: {exc}")
-            else:
-                say("WARNING: no `load_seeds` command yet; the database stays empty")
+            say("empty database: loading the seeds (with sample articles)")
+            try:
+                call_command("load_seeds", "--with-samples")
+            except Exception as exc:  # a broken seed file must not keep the site down
+                say(f"WARNING: load_seeds failed, the dashboard starts empty: {exc}")
 
         call_command("create_first_editor")
         connections.close_all()
@@ -342,15 +339,6 @@ def static_fingerprint() -> str:
     for entry in sorted(entries):
         digest.update(entry.encode() + b"\n")
     return digest.hexdigest()
-
-
-def _seed_arguments() -> list[str]:
-    from django.core.management import get_commands, load_command_class
-
-    command = load_command_class(get_commands()["load_seeds"], "load_seeds")
-    parser = command.create_parser("manage.py", "load_seeds")
-    known = {option for action in parser._actions for option in action.option_strings}
-    return ["--with-samples"] if "--with-samples" in known else []
 
 
 # --- the supervisor --------------------------------------------------------------------
