@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
+from relations.models import Actor
 from relwatch import services
 from relwatch.caching import bump_data_version
+from tests.factories import ActorFactory
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +16,28 @@ def fresh_derived_caches():
     """Each test sees its own data: derived answers (graph, counts) are cached in Redis under
     the data version, which only a commit bumps, and a test's data is never committed."""
     bump_data_version()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run the on-commit refreshes of the writes inside the block, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# Three actors of the core triangle, for the admin, editor and triage tests.
+@pytest.fixture
+def russia(db) -> Actor:
+    return ActorFactory(name="Russia", slug="russia")
+
+
+@pytest.fixture
+def hamas(db) -> Actor:
+    return ActorFactory(name="Hamas", slug="hamas", kind=Actor.Kind.ARMED_GROUP)
+
+
+@pytest.fixture
+def israel(db) -> Actor:
+    return ActorFactory(name="Israel", slug="israel")
 
 
 @pytest.fixture

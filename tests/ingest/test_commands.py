@@ -22,12 +22,6 @@ def run(*args) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def private_allowed(settings):
-    settings.RELWATCH_ALLOW_PRIVATE_FEEDS = True
-    return settings
-
-
 def test_add_feed_validates_and_says_what_it_added(httpserver, private_allowed):
     out, _ = run("add_feed", httpserver.url_for("/feed.xml"), "--title", "Loopback news")
     feed = Feed.objects.get()

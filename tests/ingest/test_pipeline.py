@@ -28,12 +28,6 @@ HTML_PAGE = (
 
 
 @pytest.fixture
-def private_allowed(settings):
-    settings.RELWATCH_ALLOW_PRIVATE_FEEDS = True
-    return settings
-
-
-@pytest.fixture
 def feed_at(httpserver, private_allowed):
     """A feed whose URL is a path on the loopback server."""
 

@@ -45,12 +45,6 @@ def queued_fetches(client) -> list[tuple[str, list]]:
     return found
 
 
-@pytest.fixture
-def private_allowed(settings):
-    settings.RELWATCH_ALLOW_PRIVATE_FEEDS = True
-    return settings
-
-
 def due(**fields) -> Feed:
     return FeedFactory(next_check_at=timezone.now() - dt.timedelta(minutes=1), **fields)
 

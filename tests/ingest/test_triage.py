@@ -32,21 +32,6 @@ def messages_of(response) -> list[str]:
 
 
 @pytest.fixture
-def russia(db):
-    return factories.ActorFactory(name="Russia", slug="russia")
-
-
-@pytest.fixture
-def hamas(db):
-    return factories.ActorFactory(name="Hamas", slug="hamas", kind=Actor.Kind.ARMED_GROUP)
-
-
-@pytest.fixture
-def israel(db):
-    return factories.ActorFactory(name="Israel", slug="israel")
-
-
-@pytest.fixture
 def article(db, russia, hamas):
     feed = factories.FeedFactory(title="Times of Example", language="en")
     article = factories.ArticleFactory(

@@ -75,21 +75,6 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-@pytest.fixture
-def russia(db):
-    return factories.ActorFactory(name="Russia", slug="russia")
-
-
-@pytest.fixture
-def israel(db):
-    return factories.ActorFactory(name="Israel", slug="israel")
-
-
-@pytest.fixture
-def hamas(db):
-    return factories.ActorFactory(name="Hamas", slug="hamas", kind=Actor.Kind.ARMED_GROUP)
-
-
 def test_an_editor_logs_in_to_the_admin(client, editor):
     response = client.post(
         "/admin/login/?next=/admin/",

@@ -18,12 +18,6 @@ OCT_26 = dt.date(2023, 10, 26)  # a Thursday; its week starts on Monday 23 Octob
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run the on-commit refreshes of the writes inside the block, as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def core():
     return {
         "russia": ActorFactory(slug="russia", name="Russia", colour="#d62728", is_core=True),

@@ -8,27 +8,12 @@ from django.db import connection
 
 from ingest.models import Article
 from relations.forms import PUBLISHED_NEEDS_SOURCE
-from relations.models import Actor, Event, Statement
+from relations.models import Event, Statement
 from tests import factories
 from tests.relations.pageforms import form_data
 from tests.relations.test_admin import messages_of, source_row, statement_post
 
 STATEMENT_ADD = "/admin/relations/statement/add/"
-
-
-@pytest.fixture
-def russia(db):
-    return factories.ActorFactory(name="Russia", slug="russia")
-
-
-@pytest.fixture
-def hamas(db):
-    return factories.ActorFactory(name="Hamas", slug="hamas", kind=Actor.Kind.ARMED_GROUP)
-
-
-@pytest.fixture
-def israel(db):
-    return factories.ActorFactory(name="Israel", slug="israel")
 
 
 def article_about(*actors, title="Russia condemns Israeli strikes on Gaza", relevance=0.8):

@@ -13,11 +13,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def found(text):
     return sorted(event.pk for event in search_events(Event.objects.all(), text))
 
