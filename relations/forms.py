@@ -1,7 +1,8 @@
-"""Admin forms that refuse the same bad input as the seed loader, with a message on the field.
+"""Admin forms that refuse bad input with a message on the field.
 
-The database constraints stay the last line of defence; these checks run first so an editor
-sees which field is wrong instead of an IntegrityError.
+The rules are the models' own (field validators, ``clean()`` and constraints, which a
+ModelForm runs); these forms only say which field a constraint's message belongs to, and check
+what the database cannot see yet: rows added together in one submission.
 """
 
 from __future__ import annotations
@@ -9,54 +10,59 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.forms.models import InlineForeignKeyField
 
-from relations.categories import DEFAULT_INTENSITY, SCORE_MAX, SCORE_MIN
-from relations.models import Affiliation, Alias, Event, Interaction, Source
-
-PUBLISHED_NEEDS_SOURCE = "A published event needs at least one source: add one, or keep it a draft."
+from relations.categories import DEFAULT_INTENSITY
+from relations.models import PUBLISHED_NEEDS_SOURCE, Affiliation, Alias, Event, Interaction, Source
 
 
-class InteractionForm(forms.ModelForm):
+class ConstraintsOnFields(forms.ModelForm):
+    """Puts the errors of the model's check constraints named in ``constraint_fields`` on the
+    field they are about instead of above the form. The rule and its message stay the model's.
+
+    Django leaves an inline's foreign key (the actor of an actor's affiliations) out of the
+    model's checks, so a constraint on it would never run there; it is checked here with the
+    parent the formset set on the instance."""
+
+    constraint_fields: dict[str, str] = {}
+
+    def _post_clean(self):
+        super()._post_clean()
+        constraints = {c.name: c for c in self._meta.model._meta.constraints}
+        mine = {constraints[name].get_violation_error_message() for name in self.constraint_fields}
+        # Drop the model's copy above the form; the loop below puts each one on its field.
+        for error in self._errors.pop(NON_FIELD_ERRORS, self.error_class()).as_data():
+            if error.message not in mine:
+                self.add_error(None, error)
+        inline = {n for n, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
+        # A field already refused is not checked again (as Django does).
+        exclude = (self._get_validation_exclusions() - inline) | set(self._errors)
+        for name, field in self.constraint_fields.items():
+            try:
+                constraints[name].validate(type(self.instance), self.instance, exclude=exclude)
+            except ValidationError as error:
+                self.add_error(field, error)
+
+
+class InteractionForm(ConstraintsOnFields):
+    # The score's range is the model field's validators; empty is allowed (Interaction.save()
+    # fills in the event category's default).
+    constraint_fields = {"interaction_distinct_actors": "target"}
+
     class Meta:
         model = Interaction
         fields = ["source", "target", "score"]
 
-    def clean_score(self):
-        score = self.cleaned_data.get("score")
-        # Empty is allowed: Interaction.save() fills in the event category's default.
-        if score is not None and not SCORE_MIN <= score <= SCORE_MAX:
-            raise ValidationError(
-                "The score must lie between −10 (conflict) and +10 (cooperation); got %(score)s.",
-                code="score_range",
-                params={"score": score},
-            )
-        return score
 
-    def clean(self):
-        cleaned = super().clean()
-        source, target = cleaned.get("source"), cleaned.get("target")
-        if source is not None and source == target:
-            self.add_error("target", "Source and target must be different actors.")
-        return cleaned
+class AffiliationForm(ConstraintsOnFields):
+    constraint_fields = {"affiliation_dates_in_order": "end_date", "affiliation_not_self": "parent"}
 
-
-class AffiliationForm(forms.ModelForm):
     class Meta:
         model = Affiliation
         fields = ["actor", "parent", "role", "start_date", "end_date"]
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "The end date must not be before the start date.")
-        # In the actor's inline the actor field is absent; the instance carries it.
-        actor = cleaned.get("actor") or getattr(self.instance, "actor", None)
-        parent = cleaned.get("parent")
-        if actor is not None and parent is not None and actor.pk == parent.pk:
-            self.add_error("parent", "An actor cannot be affiliated with itself.")
-        return cleaned
 
 
 class AliasForm(forms.ModelForm):
@@ -71,8 +77,11 @@ class AliasForm(forms.ModelForm):
         cleaned = super().clean()
         text, language = cleaned.get("text"), cleaned.get("language")
         if text and language:
+            # The constraint alias_unique_text_per_language says only "violated"; this names
+            # the actor that holds the alias, comparing as the constraint does: lower(text).
             clash = (
-                Alias.objects.filter(text__iexact=text, language=language)
+                Alias.objects.alias(key=Lower("text"))
+                .filter(key=Lower(Value(text)), language=language)
                 .exclude(pk=self.instance.pk)
                 .select_related("actor")
                 .first()
@@ -84,6 +93,12 @@ class AliasForm(forms.ModelForm):
                     "aliases are unique per language, ignoring case.",
                 )
         return cleaned
+
+
+def alias_key(text: str) -> str:
+    """What makes two aliases of one language the same: lower(text), as the constraint
+    alias_unique_text_per_language compares them."""
+    return text.lower()
 
 
 def _live_forms(formset):
@@ -104,7 +119,7 @@ class AliasInlineFormSet(forms.BaseInlineFormSet):
             text, language = form.cleaned_data.get("text"), form.cleaned_data.get("language")
             if not text or not language:
                 continue
-            key = (text.casefold(), language)
+            key = (alias_key(text), language)
             if key in seen:
                 form.add_error("text", f"“{text}” ({language}) is listed twice.")
             seen[key] = text

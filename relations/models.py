@@ -128,6 +128,9 @@ class Affiliation(models.Model):
         )
 
 
+# The admin's event forms check the same rule with the sources of the submission (relations.forms).
+PUBLISHED_NEEDS_SOURCE = "A published event needs at least one source: add one, or keep it a draft."
+
 # Event dates: nothing the dashboard tracks happened before 1900, and an event is at most
 # planned a year ahead. The database holds a fixed outer bound (a CHECK cannot read today's
 # date), so rows written around the model (COPY, update()) cannot reach year 9999, whose
@@ -228,9 +231,7 @@ class Event(models.Model):
     def clean(self):
         super().clean()
         if self.is_published and (self.pk is None or not self.sources.exists()):
-            raise ValidationError(
-                {"status": "A published event needs at least one source: add one, then publish."}
-            )
+            raise ValidationError({"status": PUBLISHED_NEEDS_SOURCE})
 
     def specific(self) -> Event:
         """The Meeting, Statement or Allegation row behind this event."""

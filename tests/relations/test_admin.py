@@ -253,7 +253,8 @@ def test_a_score_outside_the_scale_is_refused_on_the_field(editor_client, russia
 
     assert response.status_code == 200
     interaction_errors = response.context["inline_admin_formsets"][1].formset.errors
-    assert "between −10 (conflict) and +10 (cooperation)" in str(interaction_errors[0]["score"])
+    # The model field's validators speak: the form no longer restates the range.
+    assert "Ensure this value is" in str(interaction_errors[0]["score"])
     assert not Statement.objects.exists()
 
 
@@ -299,6 +300,34 @@ def test_an_actor_cannot_be_affiliated_with_itself(editor_client, russia):
     assert response.context["adminform"].form.errors["parent"] == [
         "An actor cannot be affiliated with itself."
     ]
+
+
+def test_an_actor_cannot_be_affiliated_with_itself_in_its_own_inline(editor_client, russia):
+    """In the actor's inline Django leaves the actor out of the model's checks; the form runs
+    the model's constraint with it, so the editor gets the message, not an IntegrityError."""
+    data = {
+        "name": "Russia",
+        "slug": "russia",
+        "kind": "state",
+        "country_code": "RU",
+        "title": "",
+        "description": "",
+        "colour": "",
+        "wikidata_id": "",
+        **formset("aliases", []),
+        **formset("affiliations", [{"parent": russia.pk, "role": "", "start_date": ""}]),
+    }
+
+    response = editor_client.post(f"/admin/relations/actor/{russia.pk}/change/", data)
+
+    assert response.status_code == 200
+    affiliation_errors = [
+        formset.formset.errors
+        for formset in response.context["inline_admin_formsets"]
+        if formset.formset.prefix == "affiliations"
+    ][0]
+    assert affiliation_errors[0]["parent"] == ["An actor cannot be affiliated with itself."]
+    assert not Affiliation.objects.exists()
 
 
 def test_a_duplicate_alias_in_one_language_is_refused_ignoring_case(editor_client, russia):
