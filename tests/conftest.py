@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from pytest_httpserver import HTTPServer
 
 from relations.models import Actor
 from relwatch import services
@@ -38,6 +39,17 @@ def hamas(db) -> Actor:
 @pytest.fixture
 def israel(db) -> Actor:
     return ActorFactory(name="Israel", slug="israel")
+
+
+@pytest.fixture
+def feed_server():
+    """A feed server for worker processes (the fault and worker tests)."""
+    # Threaded: a request held open (a slow feed) must not block the others.
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
-from pytest_httpserver import HTTPServer
 
 from ingest import tasks
 from relwatch.config import database_url
@@ -54,16 +53,6 @@ def start_celery(tmp_path):
     yield start
     for process in reversed(started):
         process.stop()
-
-
-@pytest.fixture
-def feed_server():
-    # Threaded: a request held open (a slow feed) must not block the others.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 @pytest.fixture

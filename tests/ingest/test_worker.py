@@ -21,7 +21,6 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from ingest.models import Article, Feed, FetchLog
@@ -127,16 +126,6 @@ def start_worker(transactional_db, broker, tmp_path):
     # Before the database is flushed: a live worker would hold connections and locks.
     for worker in workers:
         worker.stop()
-
-
-@pytest.fixture
-def feed_server():
-    # Threaded: a request held open (the "slow" fetch) must not block the next one.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 def test_a_worker_ingests_a_feed_end_to_end(start_worker, feed_server):
