@@ -134,29 +134,27 @@ class ChartedEvent(NamedTuple):
         return _KIND_LABELS.get(self.kind, self.kind)
 
 
-def _with_scores(events):
-    """Events with their mean interaction score, read in the same query."""
-    mean = (
+def _scores_of_each_event(aggregate) -> Subquery:
+    """``aggregate`` of each event's interaction scores (None without interactions), as a
+    subquery, so the events and their scores are read in one query."""
+    return Subquery(
         Interaction.objects.filter(event=OuterRef("pk"))
         .order_by()
         .values("event")
-        .annotate(mean=Avg("score"))
-        .values("mean")
+        .annotate(value=aggregate("score"))
+        .values("value")
     )
-    return events.annotate(mean_score=Subquery(mean))
+
+
+def _with_scores(events):
+    """Events with their mean interaction score."""
+    return events.annotate(mean_score=_scores_of_each_event(Avg))
 
 
 def _with_net_scores(events):
     """Events with their net score (the sum of their interactions' scores, as the API and
-    the CSV name it; None without interactions), read in the same query."""
-    net = (
-        Interaction.objects.filter(event=OuterRef("pk"))
-        .order_by()
-        .values("event")
-        .annotate(net=Sum("score"))
-        .values("net")
-    )
-    return events.annotate(net_score=Subquery(net))
+    the CSV name it)."""
+    return events.annotate(net_score=_scores_of_each_event(Sum))
 
 
 def _for_lists(events):
