@@ -21,7 +21,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from relations.forms import (
@@ -313,7 +313,27 @@ def _participant_prefetch() -> Prefetch:
     return Prefetch("participants", queryset=Participant.objects.select_related("actor"))
 
 
-class EventKindAdmin(DraftsHiddenFromReaders, SimpleHistoryAdmin):
+class EventListColumns:
+    """The actors and source count columns of the event lists, read with the list's query."""
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(source_total=Count("sources", distinct=True))
+            .prefetch_related(_participant_prefetch())
+        )
+
+    @admin.display(description="actors")
+    def actors(self, event):
+        return ", ".join(p.actor.name for p in event.participants.all())
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_count(self, event):
+        return event.source_total
+
+
+class EventKindAdmin(EventListColumns, DraftsHiddenFromReaders, SimpleHistoryAdmin):
     """Shared by the meeting, statement and allegation admins."""
 
     form = EventAdminForm
@@ -327,24 +347,8 @@ class EventKindAdmin(DraftsHiddenFromReaders, SimpleHistoryAdmin):
     actions = [publish_selected]
     save_on_top = True
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(source_total=Count("sources", distinct=True))
-            .prefetch_related(_participant_prefetch())
-        )
-
     def get_inlines(self, request, obj):
         return [*self.inlines, *(i for extension in _extensions for i in extension.inlines)]
-
-    @admin.display(description="actors")
-    def actors(self, event):
-        return ", ".join(p.actor.name for p in event.participants.all())
-
-    @admin.display(description="sources", ordering="source_total")
-    def source_count(self, event):
-        return event.source_total
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple_history saves this "revert" form on POST for anyone who may merely view
@@ -506,7 +510,7 @@ class AllegationAdmin(EventKindAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(DraftsHiddenFromReaders, admin.ModelAdmin):
+class EventAdmin(EventListColumns, DraftsHiddenFromReaders, admin.ModelAdmin):
     """Every event in one list. Editing happens in the kind's own admin, which this links to."""
 
     list_display = ["title_link", "kind", "date", "category", "status", "actors", "source_count"]
@@ -524,14 +528,6 @@ class EventAdmin(DraftsHiddenFromReaders, admin.ModelAdmin):
     date_hierarchy = "date"
     actions = [publish_selected]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(source_total=Count("sources", distinct=True))
-            .prefetch_related(_participant_prefetch())
-        )
-
     def has_add_permission(self, request):
         return False
 
@@ -547,14 +543,6 @@ class EventAdmin(DraftsHiddenFromReaders, admin.ModelAdmin):
     @admin.display(description="title", ordering="title")
     def title_link(self, event):
         return format_html('<a href="{}">{}</a>', kind_change_url(event), event.title)
-
-    @admin.display(description="actors")
-    def actors(self, event):
-        return format_html_join(", ", "{}", ((p.actor.name,) for p in event.participants.all()))
-
-    @admin.display(description="sources", ordering="source_total")
-    def source_count(self, event):
-        return event.source_total
 
 
 def kind_change_url(event: Event) -> str:
