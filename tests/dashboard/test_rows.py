@@ -19,8 +19,8 @@ from django.test.html import parse_html
 from dashboard import rows
 from dashboard.templatetags.dashboard_rows import field_html
 from dashboard.views import _for_lists
-from ingest.admin import create_event_url
 from ingest.models import Article, Feed
+from ingest.triage import create_event_url
 from relations.analytics import rebuild_dyad_days
 from relations.models import Allegation, Event
 from tests.factories import (
