@@ -29,7 +29,6 @@ SAMPLES_DIR = "samples"
 SAMPLES_INDEX = "index.yaml"
 DEFAULT_POLL_MINUTES = 30
 FEED_FIELDS = {"url", "title", "site_url", "language", "poll_minutes", "active"}
-SAMPLE_FIELDS = {"file", "content_type"}
 
 
 # A feed to load: its fields (url first) and where the seeds give it, for errors.
