@@ -282,7 +282,13 @@ def test_an_undo_leaves_an_article_linked_since_then_alone(editor_client, inbox)
     assert status_of(top) == LINKED
 
 
-@pytest.mark.parametrize("token", ["", "forged", signing.dumps([1], salt="another purpose")])
+# Named ids: a signed token carries the time it was made, and pytest-xdist's processes must
+# collect the same test names.
+@pytest.mark.parametrize(
+    "token",
+    ["", "forged", signing.dumps([1], salt="another purpose")],
+    ids=["empty", "forged", "signed-for-another-purpose"],
+)
 def test_a_forged_undo_is_a_400(editor_client, inbox, token):
     response = editor_client.post(ARTICLES + "undo-dismiss/", {"token": token})
     assert response.status_code == 400
