@@ -553,6 +553,7 @@ def event(request, pk):
         "statement__responding_to",
         "allegation__claimant",
         "allegation__accused",
+        "action",
     )
     event = get_object_or_404(visible, pk=pk)
     specific = event.specific()
@@ -712,6 +713,7 @@ def methodology(request):
             ],
             "kinds": [
                 {
+                    "value": value,
                     "label": label,
                     "category": categories.Category(CATEGORY_BY_KIND[value]).label
                     if value in CATEGORY_BY_KIND
