@@ -254,7 +254,7 @@ class EventsAtomFeed(Feed):
 
     def subtitle(self) -> str:
         return (
-            "Sourced meetings, statements and allegations matching the timeline's filters, "
+            "Sourced meetings, statements, allegations and actions matching the timeline's filters, "
             f"the {ATOM_ENTRIES} most recently published or changed."
         )
 

@@ -77,9 +77,9 @@ def statement_to_action(apps, schema_editor):
     event_columns = [c for c in _columns(Event) if c in shared and c != "search_vector"]
     history = ["history_date", "history_change_reason", "history_type", "history_user_id"]
     execute(
-        f"INSERT INTO {action_table} ({', '.join(event_columns + extra + history)}) "
+        f"INSERT INTO {action_table} ({', '.join(event_columns + extra + history)}, event_ptr_id) "
         f"SELECT {', '.join('e.' + c for c in event_columns)}, "
-        "a.means, a.means_detail, a.place, a.casualties_note, now(), %s, '~', NULL "
+        "a.means, a.means_detail, a.place, a.casualties_note, clock_timestamp(), %s, '~', NULL, e.id "
         "FROM relations_event e JOIN relations_action a ON a.event_ptr_id = e.id "
         "WHERE e.id = %s",
         [REASON, pk],
