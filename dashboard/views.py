@@ -161,7 +161,7 @@ def _for_lists(events):
     """What an event list shows, prefetched so the number of queries stays fixed."""
     return (
         _with_net_scores(events)
-        .select_related("allegation")
+        .select_related("allegation", "action")
         .prefetch_related(
             Prefetch("participants", queryset=Participant.objects.select_related("actor"))
         )
