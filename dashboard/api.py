@@ -181,6 +181,7 @@ def with_event_parts(events: QuerySet[Event]) -> QuerySet[Event]:
             "statement__responding_to",
             "allegation__claimant",
             "allegation__accused",
+            "action",
         )
         .defer("statement__responding_to__search_vector")
         # Prefetches ordered by id: the models' default ordering ("event", ...) would join

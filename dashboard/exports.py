@@ -254,8 +254,8 @@ class EventsAtomFeed(Feed):
 
     def subtitle(self) -> str:
         return (
-            "Sourced meetings, statements and allegations matching the timeline's filters, "
-            f"the {ATOM_ENTRIES} most recently published or changed."
+            "Sourced meetings, statements, allegations and actions matching the timeline's "
+            f"filters, the {ATOM_ENTRIES} most recently published or changed."
         )
 
     def link(self) -> str:

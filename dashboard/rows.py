@@ -49,6 +49,16 @@ def _allegation(event):
         return None
 
 
+def _action(event):
+    """An action's own row (means, casualties), or None, as ``_allegation``."""
+    if event.kind != "action":
+        return None
+    try:
+        return event.action
+    except ObjectDoesNotExist:
+        return None
+
+
 def _truncatewords(text: str, count: int) -> str:
     """Django's ``truncatewords``: the first ``count`` words, then ' …'."""
     return Truncator(text).words(count, truncate=" …")
@@ -62,6 +72,7 @@ def environment(**options) -> jinja2.Environment:
     env = jinja2.Environment(**options)
     env.filters.update(
         allegation=_allegation,
+        action=_action,
         event_date=event_date,
         external_url=external_url,
         score_class=score_class,

@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from ingest.models import Article, Feed
 from relations.models import (
+    Action,
     Actor,
     Affiliation,
     Alias,
@@ -140,6 +141,20 @@ class AllegationDetailSerializer(serializers.ModelSerializer):
         ]
 
 
+class ActionDetailSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Action
+        fields = [
+            "means",
+            "means_detail",
+            "place",
+            "killed",
+            "wounded",
+            "captives_taken",
+            "casualties_note",
+        ]
+
+
 class EventSerializer(serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     participants = ParticipantSerializer(many=True, read_only=True)
@@ -152,6 +167,7 @@ class EventSerializer(serializers.ModelSerializer):
     meeting = MeetingDetailSerializer(read_only=True, allow_null=True)
     statement = StatementDetailSerializer(read_only=True, allow_null=True)
     allegation = AllegationDetailSerializer(read_only=True, allow_null=True)
+    action = ActionDetailSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Event
@@ -176,6 +192,7 @@ class EventSerializer(serializers.ModelSerializer):
             "meeting",
             "statement",
             "allegation",
+            "action",
         ]
 
     def get_net_score(self, event: Event) -> float:
@@ -401,6 +418,7 @@ def _event_page(*, utc: bool) -> str:
                 ),
             ),
         ),
+        action=_kind_row("ac", _json_object(ActionDetailSerializer, "ac")),
     )
 
     return f"""
@@ -414,6 +432,7 @@ LEFT JOIN relations_event answered ON answered.id = st.responding_to_id
 LEFT JOIN relations_allegation al ON al.event_ptr_id = e.id
 LEFT JOIN relations_actor claimant ON claimant.id = al.claimant_id
 LEFT JOIN relations_actor accused ON accused.id = al.accused_id
+LEFT JOIN relations_action ac ON ac.event_ptr_id = e.id
 """
 
 

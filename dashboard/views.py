@@ -161,7 +161,7 @@ def _for_lists(events):
     """What an event list shows, prefetched so the number of queries stays fixed."""
     return (
         _with_net_scores(events)
-        .select_related("allegation")
+        .select_related("allegation", "action")
         .prefetch_related(
             Prefetch("participants", queryset=Participant.objects.select_related("actor"))
         )
@@ -553,6 +553,7 @@ def event(request, pk):
         "statement__responding_to",
         "allegation__claimant",
         "allegation__accused",
+        "action",
     )
     event = get_object_or_404(visible, pk=pk)
     specific = event.specific()
@@ -712,6 +713,7 @@ def methodology(request):
             ],
             "kinds": [
                 {
+                    "value": value,
                     "label": label,
                     "category": categories.Category(CATEGORY_BY_KIND[value]).label
                     if value in CATEGORY_BY_KIND

@@ -8,6 +8,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "relations.meeting": ("add", "change", "view"),
         "relations.statement": ("add", "change", "view"),
         "relations.allegation": ("add", "change", "view"),
+        "relations.action": ("add", "change", "view"),
         "relations.participant": ("add", "change", "delete", "view"),
         "relations.interaction": ("add", "change", "delete", "view"),
         "relations.source": ("add", "change", "delete", "view"),
@@ -25,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "relations.meeting",
             "relations.statement",
             "relations.allegation",
+            "relations.action",
             "relations.participant",
             "relations.interaction",
             "relations.source",
@@ -42,7 +44,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def sync_roles(apps) -> None:
-    """Create the groups and give them exactly the permissions above."""
+    """Create the groups and give them exactly the permissions above, of the models ``apps``
+    holds (a migration's state may predate a model: a later migration syncs again)."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; create them now.
@@ -58,6 +61,10 @@ def sync_roles(apps) -> None:
         wanted = []
         for label, actions in grants.items():
             app_label, model = label.split(".")
+            try:
+                apps.get_model(app_label, model)
+            except LookupError:
+                continue
             for action in actions:
                 wanted.append(
                     Permission.objects.get(

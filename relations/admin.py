@@ -34,6 +34,7 @@ from relations.forms import (
     SourceInlineFormSet,
 )
 from relations.models import (
+    Action,
     Actor,
     Affiliation,
     Alias,
@@ -334,7 +335,7 @@ class EventListColumns:
 
 
 class EventKindAdmin(EventListColumns, DraftsHiddenFromReaders, SimpleHistoryAdmin):
-    """Shared by the meeting, statement and allegation admins."""
+    """Shared by the meeting, statement, allegation and action admins."""
 
     form = EventAdminForm
     inlines = [ParticipantInline, InteractionInline, SourceInline]
@@ -507,6 +508,13 @@ class AllegationAdmin(EventKindAdmin):
     list_select_related = ["created_by", "claimant", "accused"]
     search_fields = [*EventKindAdmin.search_fields, "claim", "evidence_note"]
     autocomplete_fields = ["claimant", "accused", "responses"]
+
+
+@admin.register(Action)
+class ActionAdmin(EventKindAdmin):
+    list_display = [*EventKindAdmin.list_display[:3], "means", *EventKindAdmin.list_display[3:]]
+    list_filter = [*EventKindAdmin.list_filter, "means"]
+    search_fields = [*EventKindAdmin.search_fields, "means_detail", "place", "casualties_note"]
 
 
 @admin.register(Event)

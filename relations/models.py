@@ -159,12 +159,13 @@ def validate_event_date(value: dt.date) -> None:
 
 
 class Event(models.Model):
-    """Concrete base of Meeting, Statement and Allegation (multi-table inheritance)."""
+    """Concrete base of Meeting, Statement, Allegation and Action (multi-table inheritance)."""
 
     class Kind(models.TextChoices):
         MEETING = "meeting", "Meeting"
         STATEMENT = "statement", "Statement"
         ALLEGATION = "allegation", "Allegation"
+        ACTION = "action", "Action"
 
     class Precision(models.TextChoices):
         DAY = "day", "Day"
@@ -234,7 +235,7 @@ class Event(models.Model):
             raise ValidationError({"status": PUBLISHED_NEEDS_SOURCE})
 
     def specific(self) -> Event:
-        """The Meeting, Statement or Allegation row behind this event."""
+        """The Meeting, Statement, Allegation or Action row behind this event."""
         if type(self) is not Event:
             return self
         return getattr(self, self.kind, self)
@@ -310,10 +311,46 @@ class Allegation(Event):
         indexes = [models.Index(fields=["evidence_status"], name="allegation_evidence_status")]
 
 
+class Action(Event):
+    """Something done rather than said: a strike, rocket fire, an aid delivery, a sanction, a
+    deployment, an expulsion, a release of captives. No category is forced: an editor picks one
+    (ASSAULT for an attack, AID for a delivery, SANCTION for a sanction...)."""
+
+    KIND = Event.Kind.ACTION
+
+    class Means(models.TextChoices):
+        STRIKE = "strike", "Strike"
+        ROCKET_FIRE = "rocket_fire", "Rocket fire"
+        GROUND_ASSAULT = "ground_assault", "Ground assault"
+        AID_DELIVERY = "aid_delivery", "Aid delivery"
+        SANCTION = "sanction", "Sanction"
+        DEPLOYMENT = "deployment", "Deployment"
+        EXPULSION = "expulsion", "Expulsion"
+        CAPTIVE_RELEASE = "captive_release", "Release of captives"
+        OTHER = "other", "Other"
+
+    means = models.CharField(max_length=16, choices=Means.choices, default=Means.OTHER)
+    means_detail = models.CharField(
+        max_length=300, blank=True, help_text="In words: what was used or done, e.g. drones."
+    )
+    place = models.CharField(max_length=200, blank=True, help_text="Where it was done.")
+    killed = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Reported dead; empty when no figure is given."
+    )
+    wounded = models.PositiveIntegerField(null=True, blank=True, help_text="Reported wounded.")
+    captives_taken = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Reported taken hostage or captive."
+    )
+    casualties_note = models.TextField(
+        blank=True, help_text="Whose figures these are and how the source words them."
+    )
+
+
 EVENT_MODELS: dict[str, type[Event]] = {
     Event.Kind.MEETING: Meeting,
     Event.Kind.STATEMENT: Statement,
     Event.Kind.ALLEGATION: Allegation,
+    Event.Kind.ACTION: Action,
 }
 
 

@@ -16,6 +16,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from relations import analytics, search
 from relations.models import (
+    Action,
     Actor,
     Affiliation,
     Allegation,
@@ -27,7 +28,7 @@ from relations.models import (
 )
 from relwatch.caching import bump_data_version
 
-EVENT_CLASSES = (Event, Meeting, Statement, Allegation)
+EVENT_CLASSES = (Event, Meeting, Statement, Allegation, Action)
 
 
 @dataclass

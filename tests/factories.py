@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from ingest.models import Article, Feed, FetchLog, Mention
 from relations.models import (
+    Action,
     Actor,
     Affiliation,
     Alias,
@@ -85,6 +86,14 @@ class AllegationFactory(_EventFactory):
     claimant = factory.SubFactory(ActorFactory)
     accused = factory.SubFactory(ActorFactory)
     claim = "It armed them."
+
+
+class ActionFactory(_EventFactory):
+    class Meta:
+        model = Action
+
+    category = "ASSAULT"
+    means = Action.Means.STRIKE
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

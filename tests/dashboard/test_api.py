@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from relations.models import Actor, Allegation, Event
 from tests.factories import (
+    ActionFactory,
     ActorFactory,
     AffiliationFactory,
     AliasFactory,
@@ -105,7 +106,7 @@ def every_shape_of_event(core) -> None:
     """Events of every kind, date precision, evidence status and status, with and without
     parts, answering drafts and published events, with awkward texts, scores and times."""
     other = ActorFactory(slug="other", name='Quote " and \\ backslash, \u00e9t\u00e9 \U0001f600')
-    kinds = [MeetingFactory, StatementFactory, AllegationFactory]
+    kinds = [MeetingFactory, StatementFactory, AllegationFactory, ActionFactory]
     evidence = iter(Allegation.EvidenceStatus)  # six of them, one per allegation made here
     days = {"day": dt.date(2023, 5, 17), "month": dt.date(2023, 5, 1), "year": dt.date(2023, 1, 1)}
     made = []
@@ -122,6 +123,17 @@ def every_shape_of_event(core) -> None:
                         location="" if n else "Gaza\u2009City",
                         **(
                             {"evidence_status": next(evidence)} if kind is AllegationFactory else {}
+                        ),
+                        **(
+                            {
+                                "killed": n or None,  # none given, then figures, 0 included
+                                "wounded": 0 if n else None,
+                                "captives_taken": None if n == 1 else 250,
+                                "means_detail": "" if n else 'Drones "Shahed" \\ а',
+                                "casualties_note": "" if n else "Per the ministry\nline two",
+                            }
+                            if kind is ActionFactory
+                            else {}
                         ),
                     )
                 )

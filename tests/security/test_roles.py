@@ -53,11 +53,12 @@ from django_celery_beat.models import (
 
 from ingest.models import Article, Feed, FetchLog
 from relations.analytics import rebuild_dyad_days
-from relations.models import Alias, Event, Meeting
+from relations.models import Action, Alias, Event, Meeting
 from relations.search import refresh_search_vectors
 from relwatch.caching import bump_data_version
 from tests.dashboard.world import World, build_world
 from tests.factories import (
+    ActionFactory,
     ArticleFactory,
     InteractionFactory,
     MeetingFactory,
@@ -77,6 +78,7 @@ CURATED_MODELS = (
     "relations.meeting",
     "relations.statement",
     "relations.allegation",
+    "relations.action",
     "ingest.feed",
     "ingest.fetchlog",
     "ingest.article",
@@ -89,6 +91,7 @@ EDITORS_MAY: dict[str, frozenset[str]] = {
     "relations.meeting": frozenset({VIEW, ADD, CHANGE}),
     "relations.statement": frozenset({VIEW, ADD, CHANGE}),
     "relations.allegation": frozenset({VIEW, ADD, CHANGE}),
+    "relations.action": frozenset({VIEW, ADD, CHANGE}),
     "ingest.feed": frozenset({VIEW, ADD, CHANGE}),
     "ingest.fetchlog": READ,
     "ingest.article": frozenset({VIEW, CHANGE}),
@@ -150,10 +153,21 @@ def sample_objects(world: World) -> dict[str, object]:
         "relations.meeting": world.meeting,
         "relations.statement": world.praise,
         "relations.allegation": world.allegation,
+        "relations.action": _sample_action(world),
         "ingest.feed": world.feed,
         "ingest.fetchlog": fetch_log,
         "ingest.article": article,
     }
+
+
+def _sample_action(world: World) -> Action:
+    action = ActionFactory(
+        title="Walked strike", status=Event.Status.DRAFT, means=Action.Means.ROCKET_FIRE
+    )
+    SourceFactory(event=action, quote="Rockets were fired.")
+    action.status = Event.Status.PUBLISHED
+    action.save()
+    return action
 
 
 @pytest.fixture
@@ -680,7 +694,7 @@ def draft_admin_surfaces(world: World, draft: Event) -> list[str]:
         _autocomplete("relations", "statement", "responding_to", "Zqxv"),
         _autocomplete("relations", "allegation", "responses", "Zqxv"),
     ]
-    for kind in ("event", "meeting", "statement", "allegation"):
+    for kind in ("event", "meeting", "statement", "allegation", "action"):
         changelist = reverse(f"admin:relations_{kind}_changelist")
         urls += [changelist, f"{changelist}?status__exact=draft", f"{changelist}?q=Zqxv"]
         urls += [
@@ -710,7 +724,7 @@ def test_an_analyst_sees_no_draft_anywhere_in_the_admin(role_clients, world, sec
         draft_page = f"/{secret_draft.pk}/change/"
         assert not any(
             f"relations/{kind}{draft_page}" in body
-            for kind in ("event", "meeting", "statement", "allegation")
+            for kind in ("event", "meeting", "statement", "allegation", "action")
         ), f"the analyst gets a link to the draft on {url}"
     assert reached > 40
     # The published answer and the allegation stay readable, without their draft links.
