@@ -48,6 +48,7 @@ from relations.importing import (
     no_progress,
 )
 from relations.models import (
+    EVENT_MODELS,
     Actor,
     Affiliation,
     Alias,
@@ -148,7 +149,7 @@ def _actors_in_order() -> Iterator[Actor]:
 def _events_in_order() -> Iterator[Event]:
     return (
         Event.objects.order_by("date", "id")
-        .select_related("meeting", "statement", "allegation", "action", "created_by")
+        .select_related(*EVENT_MODELS, "created_by")
         .prefetch_related(
             Prefetch("participants", queryset=Participant.objects.order_by("id")),
             Prefetch("interactions", queryset=Interaction.objects.order_by("id")),

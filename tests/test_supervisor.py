@@ -1,6 +1,7 @@
 """`make run` end to end: the supervisor with DATABASE_URL and REDIS_URL unset, so the
 embedded services start, as on a fresh machine; then the second start on the same data."""
 
+import contextlib
 import os
 import re
 import signal
@@ -67,15 +68,14 @@ class Run:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"supervisor exited with {self.process.returncode}:\n{self.text}")
-            try:
+            # Not listening yet (or mid-start) is an HTTP error: poll again.
+            with contextlib.suppress(httpx.HTTPError):
                 login = httpx.get(self.url("/admin/login/"), timeout=5)
                 health = httpx.get(self.url("/healthz"), timeout=5)
                 if login.status_code == 200 and health.status_code == 200:
                     body = health.json()
                     assert body["database"]["up"] and body["broker"]["up"]
                     return
-            except httpx.HTTPError:
-                pass
             time.sleep(0.5)
         pytest.fail(f"not serving after {timeout}s:\n{self.text}")
 

@@ -125,6 +125,22 @@ def assert_fits_the_screen(page, headers: str) -> None:
         )
 
 
+def dismiss_then_undo(page, top, path: str, rows: str, messages: str) -> None:
+    """Click the first row's Dismiss, then the Undo in the message; ``top`` is that row's
+    article, the most relevant."""
+    page.locator(rows).first.get_by_role("button", name="Dismiss").click()
+    page.wait_for_url(re.compile(rf"{re.escape(path)}$"))
+    assert "Dismissed “" in page.locator(messages).inner_text()
+    assert page.locator(rows).count() == LONGEST - 1
+    assert Article.objects.get(pk=top.pk).review_status == "dismissed"
+
+    page.locator(messages).get_by_role("button", name="Undo").click()
+    page.wait_for_url(re.compile(rf"{re.escape(path)}$"))
+    assert "Restored 1 article(s)" in page.locator(messages).inner_text()
+    assert page.locator(rows).count() == LONGEST
+    assert Article.objects.get(pk=top.pk).review_status == "new"
+
+
 def test_the_admin_inbox_fits_and_dismisses_then_undoes_by_clicking(page, editor, inbox):
     page.goto("/admin/login/")
     log_in(page, editor)
@@ -143,18 +159,9 @@ def test_the_admin_inbox_fits_and_dismisses_then_undoes_by_clicking(page, editor
         assert page.locator("#result_list thead th", has_text=header).count() == 1, header
     screenshot(page, "admin_inbox")
 
-    top = inbox[0]
-    rows.first.get_by_role("button", name="Dismiss").click()
-    page.wait_for_url(re.compile(r"/admin/ingest/article/$"))
-    assert "Dismissed “" in page.locator(".messagelist").inner_text()
-    assert page.locator("#result_list tbody tr").count() == LONGEST - 1
-    assert Article.objects.get(pk=top.pk).review_status == "dismissed"
-
-    page.locator(".messagelist").get_by_role("button", name="Undo").click()
-    page.wait_for_url(re.compile(r"/admin/ingest/article/$"))
-    assert "Restored 1 article(s)" in page.locator(".messagelist").inner_text()
-    assert page.locator("#result_list tbody tr").count() == LONGEST
-    assert Article.objects.get(pk=top.pk).review_status == "new"
+    dismiss_then_undo(
+        page, inbox[0], "/admin/ingest/article/", "#result_list tbody tr", ".messagelist"
+    )
 
 
 def test_the_articles_page_fits_and_dismisses_then_undoes_by_clicking(page, editor, inbox):
@@ -175,19 +182,7 @@ def test_the_articles_page_fits_and_dismisses_then_undoes_by_clicking(page, edit
         assert cell["x"] + cell["width"] <= page.viewport_size["width"]
     screenshot(page, "articles")
 
-    top = inbox[0]
-    items.first.get_by_role("button", name="Dismiss").click()
-    page.wait_for_url(re.compile(r"/articles/$"))
-    message = page.locator(".messages")
-    assert "Dismissed “" in message.inner_text()
-    assert page.locator("#article-list > li").count() == LONGEST - 1
-    assert Article.objects.get(pk=top.pk).review_status == "dismissed"
-
-    message.get_by_role("button", name="Undo").click()
-    page.wait_for_url(re.compile(r"/articles/$"))
-    assert "Restored 1 article(s)" in page.locator(".messages").inner_text()
-    assert page.locator("#article-list > li").count() == LONGEST
-    assert Article.objects.get(pk=top.pk).review_status == "new"
+    dismiss_then_undo(page, inbox[0], "/articles/", "#article-list > li", ".messages")
 
     # On a phone the columns stack, and the page still does not scroll sideways.
     page.set_viewport_size({"width": 390, "height": 844})

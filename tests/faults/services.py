@@ -54,7 +54,7 @@ def _stop_process(process: subprocess.Popen, grace: float = 15) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=grace)
     except ProcessLookupError:
-        pass
+        return  # it exited between the poll and the signal
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)

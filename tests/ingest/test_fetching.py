@@ -528,7 +528,7 @@ class KeepAliveServer:
                         return  # the client gave up (a deadline)
 
             def log_message(self, *args):
-                pass
+                """Quiet: the tests read responses, not the server's access log."""
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
