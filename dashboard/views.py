@@ -217,10 +217,6 @@ def _cache_parts(cleaned: dict) -> list[tuple[str, object]]:
     return sorted((name, plain(value)) for name, value in cleaned.items())
 
 
-def _can_see_drafts(user) -> bool:
-    return can_see_drafts(user)
-
-
 # --- Overview ---------------------------------------------------------------------------------
 
 
@@ -313,7 +309,7 @@ def timeline(request):
     chart_key = (
         _cache_parts(filterset.form.cleaned_data),
         lanes,
-        _can_see_drafts(request.user),
+        can_see_drafts(request.user),
     )
     figure = caching.cached("timeline-chart", chart_key, draw_chart, newest_of=Event)
     context.update(
@@ -609,7 +605,7 @@ def event(request, pk):
                 if event.kind == Event.Kind.ALLEGATION
                 else None
             ),
-            "can_edit": _can_see_drafts(request.user),
+            "can_edit": can_see_drafts(request.user),
             # Who edited is the newsroom's business: readers see when and what, not the names.
             "show_editors": request.user.is_staff,
             "edit_url": _admin_url(f"admin:relations_{event.kind}_change", event.pk),
@@ -627,7 +623,7 @@ def _admin_url(name: str, pk: int) -> str:
 
 def _responding_to_visible(user, specific) -> bool:
     target = getattr(specific, "responding_to", None)
-    return target is not None and (target.is_published or _can_see_drafts(user))
+    return target is not None and (target.is_published or can_see_drafts(user))
 
 
 # --- Articles and feeds -----------------------------------------------------------------------
