@@ -35,7 +35,9 @@ INSTALLED_APPS = [
     "axes",
     "relations",
     "ingest",
+    "coding",
     "dashboard",
+    "alerts",
 ]
 
 MIDDLEWARE = [

@@ -12,4 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dashboard.api_urls")),
     path("", include("dashboard.urls")),
+    path("", include("coding.urls")),
+    path("", include("alerts.urls")),
 ]

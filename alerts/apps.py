@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    """Watchlists, alerts and the monthly brief. Above ``relations`` and ``coding``; the
+    dashboard links to it."""
+
+    name = "alerts"
+    verbose_name = "Alerts and briefs"
