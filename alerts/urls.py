@@ -1,7 +1,8 @@
-"""Pages of the alerts app, included at the site root by relwatch/urls.py."""
+"""Pages of the alerts app, included at the site root by relwatch/urls.py: watchlists
+(alerts.urls_watch) and the monthly brief (alerts.urls_brief)."""
 
-from django.urls import path  # noqa: F401
+from alerts import urls_brief, urls_watch
 
 app_name = "alerts"
 
-urlpatterns: list = []
+urlpatterns = [*urls_watch.urlpatterns, *urls_brief.urlpatterns]

@@ -1,0 +1,3 @@
+"""Watchlist pages: /watch/ and what hangs off it."""
+
+urlpatterns: list = []

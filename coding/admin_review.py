@@ -1,0 +1,1 @@
+"""Admin for stories and suggestions (the review queue)."""
