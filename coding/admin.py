@@ -1,4 +1,4 @@
-"""The coding app's admin: the cue lexicon (admin_lexicon) and the review of stories
-(admin_review)."""
+"""The coding app's admin: the review of stories and suggestions (admin_review). The cue
+lexicon's admin is in relations."""
 
-from coding import admin_lexicon, admin_review  # noqa: F401
+from coding import admin_review  # noqa: F401

@@ -11,4 +11,4 @@ class CodingConfig(AppConfig):
     verbose_name = "Event coding"
 
     def ready(self):
-        from coding import lexicon, signals  # noqa: F401  (connect their receivers)
+        from coding import signals  # noqa: F401  (connects the receivers)

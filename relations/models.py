@@ -520,3 +520,49 @@ class DyadDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.source_id} → {self.target_id} {self.score_sum:+.1f}"
+
+
+class Cue(models.Model):
+    """One entry of the cue lexicon: a phrase that signals a PLOVER category (or negates or
+    reports one) in one language. Loaded from ``seeds/cues-<language>.yaml`` by ``load_seeds``,
+    editable in the admin; the event form's category guess (``relations.cues``) and the machine
+    coder (``coding``) both read it."""
+
+    class Match(models.TextChoices):
+        PREFIX = "prefix", "Word start (“condemn” matches “condemned”)"
+        WORD = "word", "Whole word or phrase"
+        LEMMA = "lemma", "Lemma (any inflected form; Russian through pymorphy3)"
+
+    class Polarity(models.TextChoices):
+        ACT = "act", "Codes the category"
+        NEGATION = "negation", "Denial or negation: the act is not coded"
+        REPORT = "report", "Reported claim: coded as an allegation of the act"
+
+    category = models.CharField(max_length=10, choices=Category.choices, blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    phrase = models.CharField(max_length=200)
+    match = models.CharField(max_length=6, choices=Match.choices, default=Match.PREFIX)
+    polarity = models.CharField(max_length=8, choices=Polarity.choices, default=Polarity.ACT)
+    kind_hint = models.CharField(max_length=12, choices=Event.Kind.choices, blank=True)
+    symmetric = models.BooleanField(
+        default=False, help_text="Talks, calls, agreements: coded once per pair."
+    )
+    passive = models.BooleanField(
+        default=False,
+        help_text="The phrase is passive (“was received by”): the actor after it is the source.",
+    )
+    weight = models.FloatField(default=1.0, help_text="How strongly the phrase signals its act.")
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language", "category", "phrase"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "phrase", "category", "polarity"], name="cue_unique"
+            ),
+            models.CheckConstraint(condition=~models.Q(phrase=""), name="cue_phrase_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: «{self.phrase}» → {self.category or self.polarity}"

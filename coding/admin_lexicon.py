@@ -1,1 +1,0 @@
-"""Admin for the cue lexicon."""
