@@ -27,14 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
-from tqdm import tqdm
 
 from relations.importing import (
     FIELDS,
@@ -263,22 +262,3 @@ def summary(report: Report) -> str:
         names = ", ".join(sorted(report.unknown_users))
         line += f" No such user here, created_by left empty: {names}."
     return line
-
-
-class ProgressBars:
-    """A Progress that draws one tqdm bar per stage on standard error (standard output may be
-    carrying the document itself)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar: tqdm | None = None
-
-    def __call__(self, stage: str, total: int) -> Callable[[int], None]:
-        self.close()
-        self.bar = tqdm(total=total, desc=stage, unit="", disable=not self.enabled)
-        return self.bar.update
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from relations.curated import ProgressBars, export_curated
+from relations.curated import export_curated
+from relations.management.progress import ProgressBars
 
 
 class Command(BaseCommand):

@@ -7,11 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from relations.curated import (
     CuratedDataError,
-    ProgressBars,
     import_curated,
     read_document,
     summary,
 )
+from relations.management.progress import ProgressBars
 
 
 class Command(BaseCommand):
