@@ -27,6 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Validation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
+from coding.models import Story, Suggestion
 from dashboard import summaries
 from dashboard.filters import (
     GRAPH_DEFAULT_EDGES,
@@ -37,6 +38,8 @@ from dashboard.filters import (
     DyadForm,
     EventFilter,
     GraphForm,
+    StoryFilter,
+    SuggestionFilter,
     can_see_drafts,
     published_events_for,
 )
@@ -48,6 +51,8 @@ from dashboard.serializers import (
     EventSerializer,
     FeedSerializer,
     GraphSerializer,
+    StorySerializer,
+    SuggestionSerializer,
     event_page_data,
 )
 from ingest.models import Article, Feed
@@ -263,6 +268,76 @@ class ArticleViewSet(ReadOnlyViewSet):
     queryset = Article.objects.prefetch_related(
         Prefetch("actors", queryset=Actor.objects.only("id", "slug"))
     ).order_by("-published_at", "-id")
+
+
+def with_suggestion_parts(suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+    """Suggestions with their article's few listed columns (never its body, which may run to
+    megabytes) and their actors' slugs, in the same query."""
+    return suggestions.select_related(
+        "article", "source", "target", "source_named", "target_named", "claimant"
+    ).only(
+        *(field.name for field in Suggestion._meta.concrete_fields if field.name != "bands"),
+        *(f"article__{name}" for name in ("id", "guid", "url", "title", "feed")),
+        *(
+            f"{actor}__slug"
+            for actor in ("source", "target", "source_named", "target_named", "claimant")
+        ),
+    )
+
+
+class MachineCodedViewSet(ReadOnlyViewSet):
+    """Machine-coded data comes from public articles: whoever may read the dashboard may
+    read it. Only the events that stories went into follow the drafts rule."""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["show_drafts"] = can_see_drafts(self.request.user)
+        return context
+
+
+@extend_schema_view(
+    list=extend_schema(responses=list_responses(SuggestionSerializer)),
+    retrieve=extend_schema(
+        parameters=[ID_PARAMETER], responses=detail_responses(SuggestionSerializer)
+    ),
+)
+class SuggestionViewSet(MachineCodedViewSet):
+    """Machine-coded interactions, one per article and pair and category, newest first,
+    with the evidence sentence, the cue that fired and the story they belong to."""
+
+    serializer_class = SuggestionSerializer
+    filterset_class = SuggestionFilter
+    queryset = with_suggestion_parts(Suggestion.objects.all()).order_by("-id")
+
+
+@extend_schema_view(
+    list=extend_schema(responses=list_responses(StorySerializer)),
+    retrieve=extend_schema(parameters=[ID_PARAMETER], responses=detail_responses(StorySerializer)),
+)
+class StoryViewSet(MachineCodedViewSet):
+    """Stories (the same interaction across outlets and languages), last seen first, with
+    their suggestions, outlets, languages and review status."""
+
+    serializer_class = StorySerializer
+    filterset_class = StoryFilter
+    queryset = (
+        Story.objects.select_related("source", "target", "event")
+        .only(
+            *(field.name for field in Story._meta.concrete_fields),
+            "source__slug",
+            "target__slug",
+            "event__status",
+        )
+        .prefetch_related(
+            Prefetch(
+                "suggestions",
+                queryset=with_suggestion_parts(Suggestion.objects.all()).order_by(
+                    "-confidence", "id"
+                ),
+            )
+        )
+        .order_by("-last_seen", "-id")
+    )
 
 
 def _window_parameters() -> list[OpenApiParameter]:

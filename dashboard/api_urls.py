@@ -12,6 +12,8 @@ router.register("actors", api.ActorViewSet, basename="api-actor")
 router.register("events", api.EventViewSet, basename="api-event")
 router.register("articles", api.ArticleViewSet, basename="api-article")
 router.register("feeds", api.FeedViewSet, basename="api-feed")
+router.register("suggestions", api.SuggestionViewSet, basename="api-suggestion")
+router.register("stories", api.StoryViewSet, basename="api-story")
 
 urlpatterns = [
     path("api/", include(router.urls)),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from coding.models import Story, Suggestion
 from ingest.models import Article, Feed
 from relations.models import (
     Action,
@@ -242,6 +243,96 @@ class ArticleSerializer(serializers.ModelSerializer):
             "review_status",
             "duplicate_of",
         ]
+
+
+class SuggestedArticleSerializer(serializers.ModelSerializer):
+    """The article a suggestion was coded from: enough to find it (and its feed) again."""
+
+    class Meta:
+        model = Article
+        fields = ["id", "guid", "url", "title", "feed"]
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    """One machine-coded interaction in one article, with its evidence. Actors by slug:
+    ``source`` and ``target`` rolled up as stories pair them, ``*_named`` as the text names
+    them."""
+
+    article = SuggestedArticleSerializer(read_only=True)
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    target = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    source_named = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    target_named = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    claimant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    spans = serializers.JSONField(
+        read_only=True,
+        help_text='Character spans in the quote: {"source": [start, end], "target": ..., '
+        '"cue": ..., "claimant": ...}.',
+    )
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "article",
+            "source",
+            "target",
+            "source_named",
+            "target_named",
+            "claimant",
+            "category",
+            "kind",
+            "score",
+            "confidence",
+            "quote",
+            "cue",
+            "explanation",
+            "spans",
+            "story",
+            "status",
+            "coded_at",
+        ]
+
+
+class StorySerializer(serializers.ModelSerializer):
+    """One interaction as reported by one or more articles, with their suggestions. The
+    event it was accepted or merged into is named to readers who may see that event."""
+
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    target = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    event = serializers.SerializerMethodField(
+        help_text="The event it was accepted or merged into (null while pending, or when "
+        "that event is a draft the reader may not see)."
+    )
+    suggestions = SuggestionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Story
+        fields = [
+            "id",
+            "source",
+            "target",
+            "category",
+            "family",
+            "kind",
+            "status",
+            "event",
+            "confidence",
+            "article_count",
+            "outlet_count",
+            "languages",
+            "first_seen",
+            "last_seen",
+            "suggestions",
+        ]
+
+    def get_event(self, story: Story) -> int | None:
+        event = story.event
+        if event is None:
+            return None
+        if event.status != Event.Status.PUBLISHED and not self.context.get("show_drafts"):
+            return None
+        return event.pk
 
 
 # Shapes of the analytics answers, for the OpenAPI schema (the views return plain dicts).
