@@ -27,6 +27,11 @@ Cost of a poll: the claim (which returns the feed's row) is one statement, and t
 record and the fixed handful of statements of storing.store_entries. Inside ``ingest_feeds``
 bookkeeping commits do not wait for the disk (see ``_bookkeeping_commits``); commits that store
 articles do.
+
+Stored articles are announced, never processed here: once a fetch's transaction commits, the
+ids it wrote go out with ``ingest.signals.articles_stored`` (``inline=False`` from a worker's
+fetch, so the apps above queue their work), and ``ingest_feeds`` gathers them for its caller to
+announce with ``inline=True`` when the run is over (``manage.py ingest``).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from django.utils import timezone
 
 from ingest import fetching, parsing, scheduling, storing
 from ingest.models import Feed, FetchLog
+from ingest.signals import articles_stored
 from relations.models import Language
 
 logger = logging.getLogger(__name__)
@@ -93,8 +99,28 @@ def fetch_feed(
     """Fetch one feed now. None when the feed is claimed by another fetch, or is inactive,
     gone or disabled. ``claim_token`` is the Celery task id when a worker runs it; ``session``
     lets fetches of several feeds share connections (``ingest_feeds``)."""
-    log, _claimed = _fetch_feed(feed_id, claim_token=claim_token, session=session)
+    log, _claimed = _fetch_feed(
+        feed_id, claim_token=claim_token, session=session, on_stored=_announce_queued
+    )
     return log
+
+
+def announce_stored(article_ids: list[int], *, inline: bool) -> list:
+    """Send ``articles_stored`` for committed articles; the receivers' answers (a summary to
+    print, say), leaving out the ones that return nothing."""
+    if not article_ids:
+        return []
+    responses = articles_stored.send(sender=Feed, article_ids=list(article_ids), inline=inline)
+    return [response for _receiver, response in responses if response is not None]
+
+
+def _announce_queued(article_ids: list[int]) -> None:
+    """After a worker's fetch commits: the receivers queue their work. Robust: a broker that
+    fails to take it must not turn a stored fetch into an error (its articles can be coded
+    later with ``manage.py code_articles``)."""
+    transaction.on_commit(
+        functools.partial(announce_stored, article_ids, inline=False), robust=True
+    )
 
 
 @dataclass(frozen=True)
@@ -112,12 +138,15 @@ def _fetch_feed(
     session: fetching.FetchSession | None = None,
     claimed: _Claimed | None = None,
     then_claim: int | None = None,
+    on_stored: Callable[[list[int]], None] | None = None,
 ) -> tuple[FetchLog | None, _Claimed | None]:
     """fetch_feed, for a run of feeds: ``claimed`` is this feed when the previous fetch's
     record already claimed it; ``then_claim`` is the next feed's id, claimed by this fetch's
     record statement and returned claimed, which saves a statement per feed. The claim is
     taken at the same moment as it would be at the start of the next fetch (nothing happens in
-    between), and only from a record that committed."""
+    between), and only from a record that committed. ``on_stored`` is called inside the
+    fetch's transaction with the ids of the articles it wrote (register on-commit work
+    there: a rollback must drop it)."""
     with _bookkeeping_commits():
         if claimed is not None and claimed.feed.pk == feed_id:
             feed, token = claimed.feed, claimed.token
@@ -134,7 +163,7 @@ def _fetch_feed(
         next_claim = (then_claim, _sync_token()) if then_claim not in (None, feed_id) else None
         released = False
         try:
-            log, next_feed = _fetch_claimed(feed, token, session, next_claim)
+            log, next_feed = _fetch_claimed(feed, token, session, next_claim, on_stored)
             released = True  # in the same transaction as the fetch's outcome
         finally:
             if not released:
@@ -175,6 +204,7 @@ def _fetch_claimed(
     token: str,
     session: fetching.FetchSession | None = None,
     next_claim: tuple[int, str] | None = None,
+    on_stored: Callable[[list[int]], None] | None = None,
 ) -> tuple[FetchLog, Feed | None]:
     started = timezone.now()
     clock = time.monotonic()
@@ -188,7 +218,7 @@ def _fetch_claimed(
     try:
         # Entries to store need a transaction; the record alone is one statement.
         with transaction.atomic() if verdict.parsed is not None else contextlib.nullcontext():
-            recorded = _record(feed, verdict, started, clock, token, next_claim)
+            recorded = _record(feed, verdict, started, clock, token, next_claim, on_stored)
         return recorded  # committed: the next feed's claim, if any, holds
     except DATABASE_UNAVAILABLE:
         # The database went away (a restart, a failover), not the feed: recording a failure
@@ -313,6 +343,7 @@ def _record(
     clock: float,
     token: str,
     next_claim: tuple[int, str] | None = None,
+    on_stored: Callable[[list[int]], None] | None = None,
 ) -> tuple[FetchLog, Feed | None]:
     """Store the entries, the feed's new state and the FetchLog, and release the claim
     (inside one transaction); claim ``next_claim`` (feed id, token) with them. Returns the
@@ -321,6 +352,8 @@ def _record(
     stored = None
     if verdict.parsed is not None:
         stored = storing.store_entries(feed, verdict.parsed.entries, fetched_at=started)
+        if stored.article_ids and on_stored is not None:
+            on_stored(stored.article_ids)
     durable = bool(stored and (stored.new or stored.updated or stored.duplicates))
     updates: dict = {"last_checked_at": started}
     outcome = verdict.outcome
@@ -537,6 +570,12 @@ def import_snapshot(feed: Feed, body: bytes, content_type: str) -> storing.Store
     )
     with transaction.atomic():
         result = storing.store_entries(feed, parsed.entries, fetched_at=fetched_at)
+        if result.article_ids:
+            # After the caller's whole transaction (load_seeds loads the lexicon in it too).
+            transaction.on_commit(
+                functools.partial(announce_stored, result.article_ids, inline=True),
+                robust=True,
+            )
         updates = _metadata(feed, parsed)
         if updates:
             Feed.objects.filter(pk=feed.pk).update(**updates)
@@ -555,6 +594,8 @@ class IngestSummary:
     skipped: int = 0
     # (feed id, outcome, error) of each failed fetch, so the operator reads why, not a count.
     failures: list[tuple[int, str, str]] = field(default_factory=list)
+    # Articles written by committed fetches, for the caller to announce (announce_stored).
+    article_ids: list[int] = field(default_factory=list)
 
     def add(self, log: FetchLog | None) -> None:
         self.feeds += 1
@@ -582,7 +623,8 @@ def ingest_feeds(
 ) -> IngestSummary:
     """Fetch the given feeds one after another, in this process (no broker needed), over
     shared connections. One feed's failure never stops the others; ``progress`` is called
-    after each feed."""
+    after each feed. The stored articles are gathered in ``summary.article_ids``, not
+    announced: the caller decides when (``manage.py ingest`` does at the end)."""
     summary = IngestSummary()
     ids = list(feed_ids)
     claimed: _Claimed | None = None
@@ -609,7 +651,13 @@ def _ingest_one(
     next_claimed = None
     try:
         log, next_claimed = _fetch_feed(
-            feed_id, session=session, claimed=claimed, then_claim=following
+            feed_id,
+            session=session,
+            claimed=claimed,
+            then_claim=following,
+            on_stored=lambda ids: transaction.on_commit(
+                functools.partial(summary.article_ids.extend, ids)
+            ),
         )
     except Exception:
         # fetch_feed records its own errors; this catches what it could not record (the

@@ -7,13 +7,17 @@ task that runs twice after a worker died harmless. A new article whose canonical
 already brought in is kept, marked as a duplicate of the first. Feeds of long articles are
 written in batches of bounded size (BATCH_TEXT_CHARS), so memory does not hold the whole feed as
 SQL at once.
+
+The result names the articles written that the coding stage may find an interaction in (see
+``StoreResult.article_ids``): ``ingest`` hands them on with its ``articles_stored`` signal and
+does none of that work here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
@@ -44,6 +48,11 @@ class StoreResult:
     new: int  # articles created that are not another feed's story
     updated: int  # existing articles whose content changed
     duplicates: int  # articles created as duplicates of another feed's article
+    # The articles written that are worth coding: new ones naming an actor (the matcher's
+    # answer, already at hand; one that names nobody holds no interaction), and every changed
+    # one, whose earlier codes may no longer hold. Left out of equality: counts describe a
+    # result, ids are whatever the database gave.
+    article_ids: list[int] = field(default_factory=list, compare=False)
 
 
 def content_hash(entry: ParsedEntry) -> str:
@@ -147,6 +156,9 @@ def store_entries(
         for batch in _batches(rows):
             cursor.execute(_UPSERT_SQL, [list(column) for column in zip(*batch, strict=True)])
             ids.update(cursor.fetchall())
+        result.article_ids = [
+            ids[guid] for guid, mentions in mentions_by_guid.items() if mentions or guid in existing
+        ]
         updated_ids = [existing[entry.guid][0] for entry in to_write if entry.guid in existing]
         if updated_ids:
             cursor.execute(_DELETE_MENTIONS_SQL, [updated_ids])

@@ -6,14 +6,15 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.models import Feed
-from ingest.pipeline import ingest_feeds
+from ingest.pipeline import announce_stored, ingest_feeds
 from ingest.scheduling import due_feeds, pollable_feeds
 
 
 class Command(BaseCommand):
     help = (
         "Fetch feeds now, in this process (no broker or worker needed): the due feeds, "
-        "the ones given with --feed, or every pollable feed with --all."
+        "the ones given with --feed, or every pollable feed with --all. The articles stored "
+        "are then handed on (coded) in this process too."
     )
 
     def add_arguments(self, parser):
@@ -56,3 +57,6 @@ class Command(BaseCommand):
                 f"failed: feed #{feed_id} {urls.get(feed_id, '')}: {outcome}: {error}"
             )
         self.stdout.write(str(summary))
+        # The apps above ingest (coding) answer with a summary of their own, printed as is.
+        for report in announce_stored(summary.article_ids, inline=True):
+            self.stdout.write(str(report))
