@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from alerts import brief as briefs
 from dashboard.api import AUTHENTICATION, FORBIDDEN, NOT_FOUND, ApiSchema
+from relations.models import Event
 from relations.visibility import can_see_drafts
 
 
@@ -31,7 +32,7 @@ class BriefEventSerializer(serializers.Serializer):
     title = serializers.CharField()
     kind = serializers.CharField(required=False)
     date = serializers.DateField()
-    date_precision = serializers.ChoiceField(choices=["day", "month", "year"])
+    date_precision = serializers.ChoiceField(choices=Event.Precision.choices)
     contribution = serializers.FloatField(
         required=False, help_text="The event's share of the pair's net score this month."
     )
