@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 
 from coding.models import ReviewStatus, Story, Suggestion
 from ingest.triage import (
@@ -31,9 +33,10 @@ from ingest.triage import (
 from relations.categories import Category, default_score
 from relations.models import EVENT_MODELS, Action, Event, Interaction, Participant, Source
 
-# What reviewing takes: changing stories, and what accepting does by hand (creating an event,
-# linking articles). Asked of the page and of the admin actions alike.
-REVIEW_PERMISSIONS = ("coding.change_story", "relations.add_event", "ingest.change_article")
+# Accepting a story does in one click what an editor may do by hand from the inbox (create an
+# event, link articles to it), so whoever may do that may review. Asked of the page and of the
+# admin actions alike.
+REVIEW_PERMISSIONS = ("relations.add_event", "ingest.change_article")
 
 # An allegation's claimant accuses the actor said to have acted: scored as an accusation, as
 # the seed allegations score it.
@@ -97,6 +100,56 @@ def evidence_source(suggestion: Suggestion) -> Source:
     source = source_from_article(suggestion.article)
     source.quote = suggestion.quote or source.quote
     return source
+
+
+# The parts of an evidence sentence the coder points at (Suggestion.spans), as the reviewer
+# sees them marked.
+SPAN_LABELS = {
+    "source": "who acts",
+    "target": "to whom",
+    "cue": "the cue",
+    "claimant": "who claims it",
+}
+
+
+def _spans(quote: str, spans) -> list[tuple[int, int, str]]:
+    """The well-formed spans of ``spans`` within ``quote``, in order, overlaps left out (the
+    first to start wins): what the coder stored is data, and a bad span marks nothing."""
+    found = []
+    if isinstance(spans, dict):
+        for key in SPAN_LABELS:
+            span = spans.get(key)
+            if (
+                isinstance(span, list | tuple)
+                and len(span) == 2
+                and all(type(n) is int for n in span)
+                and 0 <= span[0] < span[1] <= len(quote)
+            ):
+                found.append((span[0], span[1], key))
+    kept, end = [], 0
+    for start, stop, key in sorted(found):
+        if start >= end:
+            kept.append((start, stop, key))
+            end = stop
+    return kept
+
+
+def highlighted_quote(quote: str, spans) -> SafeString:
+    """``quote`` as HTML with the actors and the cue in ``<mark>``; every piece escaped."""
+    pieces, position = [], 0
+    for start, stop, key in _spans(quote, spans):
+        pieces.append(escape(quote[position:start]))
+        pieces.append(
+            format_html(
+                '<mark class="hl hl-{}" title="{}">{}</mark>',
+                key,
+                SPAN_LABELS[key],
+                quote[start:stop],
+            )
+        )
+        position = stop
+    pieces.append(escape(quote[position:]))
+    return format_html_join("", "{}", ((piece,) for piece in pieces))
 
 
 # --- the event a story implies ------------------------------------------------------------
