@@ -9,6 +9,7 @@ import re
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -308,8 +309,9 @@ def test_the_print_stylesheet_is_linked_and_hides_the_navigation(client, world):
     assert ".brief-triangle { break-after: page;" in print_rules
 
 
-def test_drafts_are_hidden_from_readers(client, analyst_client, world):
-    for reader in (client, analyst_client):
+def test_drafts_are_hidden_from_readers(analyst_client, world):
+    # analyst_client is the client fixture logged in: an anonymous reader needs its own.
+    for reader in (Client(), analyst_client):
         body = reader.get("/brief/2024-03/").content.decode()
         assert "Unpublished claim of sabotage" not in body
         assert "Drafts dated this month" not in body
@@ -420,3 +422,14 @@ def test_the_mail_for_a_quiet_month_says_so(db):
     subject, text, _ = briefs.brief_email(dt.date(2022, 1, 17))
     assert subject == "Relwatch brief, January 2022: no events"
     assert "No published events are dated in January 2022" in text
+
+
+def test_a_required_login_covers_the_brief_and_its_api(analyst_client, db, settings):
+    settings.DASHBOARD_LOGIN_REQUIRED = True
+    anonymous = Client()
+
+    page = anonymous.get("/brief/2024-03/")
+    assert page.status_code == 302 and page["Location"].startswith("/admin/login/")
+    assert anonymous.get("/api/brief/2024-03/").status_code == 403
+    assert analyst_client.get("/brief/2024-03/").status_code == 200
+    assert analyst_client.get("/api/brief/2024-03/").status_code == 200
