@@ -1,0 +1,173 @@
+"""The coding stage: suggestions written once, skipped when nothing changed, re-coded without
+touching what editors reviewed, bounded on huge articles, safe with two coders at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from coding import stage
+from coding.models import ReviewStatus, Story, Suggestion
+from coding.stage import ArticleCoding, code_articles
+from ingest.models import Article
+from tests.coding.stage_support import ScriptedCoder, actors, article, code_in_processes, coded
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast():
+    return actors()
+
+
+def test_coding_writes_suggestions_and_records_what_each_article_was_coded_with(cast):
+    meeting = article("Lavrov meets Hamas", summary="Lavrov received a Hamas delegation.")
+    quiet = article("Markets rally")
+    coder = ScriptedCoder(
+        {meeting.title: [coded(cast["russia"], cast["hamas"], "CONSULT", quote="Lavrov met.")]}
+    )
+
+    summary = code_articles([meeting.pk, quiet.pk], coder=coder)
+
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.article, suggestion.source, suggestion.target) == (
+        meeting,
+        cast["russia"],
+        cast["hamas"],
+    )
+    assert (suggestion.category, suggestion.kind, suggestion.quote) == (
+        "CONSULT",
+        "meeting",
+        "Lavrov met.",
+    )
+    assert suggestion.status == ReviewStatus.PENDING
+    assert suggestion.lexicon_version == "script-1"
+    assert suggestion.story is not None
+    assert (summary.coded, summary.created, summary.stories_new) == (2, 1, 1)
+    assert set(ArticleCoding.objects.values_list("article_id", "coder_version")) == {
+        (meeting.pk, "script-1"),
+        (quiet.pk, "script-1"),
+    }
+    title, text, language, day = coder.calls[0]
+    assert (title, language, day) == (meeting.title, "en", dt.date(2024, 5, 6))
+    assert "Lavrov received a Hamas delegation." in text
+
+
+def test_a_second_run_with_nothing_changed_changes_nothing(cast):
+    first = article("Russia accuses Israel")
+    script = {first.title: [coded(cast["russia"], cast["israel"], "ACCUSE")]}
+    code_articles([first.pk], coder=ScriptedCoder(script))
+    before = list(Suggestion.objects.values())
+    stories_before = list(Story.objects.values())
+    coder = ScriptedCoder(script)
+
+    summary = code_articles([first.pk], coder=coder)
+
+    assert (summary.coded, summary.skipped, summary.created, summary.updated) == (0, 1, 0, 0)
+    assert coder.calls == []
+    assert list(Suggestion.objects.values()) == before
+    assert list(Story.objects.values()) == stories_before
+
+
+def test_a_changed_article_is_coded_again(cast):
+    first = article("Russia accuses Israel")
+    script = {first.title: [coded(cast["russia"], cast["israel"], "ACCUSE", quote="Old.")]}
+    code_articles([first.pk], coder=ScriptedCoder(script))
+    Article.objects.filter(pk=first.pk).update(content_hash="edited")
+    script[first.title] = [coded(cast["russia"], cast["israel"], "ACCUSE", quote="New.")]
+
+    summary = code_articles([first.pk], coder=ScriptedCoder(script))
+
+    assert (summary.coded, summary.updated) == (1, 1)
+    assert Suggestion.objects.get().quote == "New."
+
+
+def test_recoding_after_a_lexicon_change_updates_only_pending_suggestions(cast):
+    russia, israel, hamas, iran = (cast[s] for s in ("russia", "israel", "hamas", "iran"))
+    pending = article("Pending story")
+    accepted = article("Accepted story")
+    rejected = article("Rejected story")
+    script = {
+        pending.title: [
+            coded(russia, israel, "ACCUSE", quote="Old quote."),
+            coded(russia, hamas, "CONSULT"),
+        ],
+        accepted.title: [coded(iran, hamas, "AID", quote="Old aid quote.")],
+        rejected.title: [coded(israel, iran, "THREATEN")],
+    }
+    code_articles([pending.pk, accepted.pk, rejected.pk], coder=ScriptedCoder(script))
+    Story.objects.filter(suggestions__article=accepted).update(status=ReviewStatus.ACCEPTED)
+    Suggestion.objects.filter(article=accepted).update(status=ReviewStatus.ACCEPTED)
+    Story.objects.filter(suggestions__article=rejected).update(status=ReviewStatus.REJECTED)
+    reviewed_before = list(
+        Suggestion.objects.filter(article__in=[accepted, rejected]).order_by("id").values()
+    )
+    # The new lexicon: the accusation reads differently, the meeting is gone, and the
+    # reviewed articles would now code otherwise.
+    new_script = {
+        pending.title: [coded(russia, israel, "ACCUSE", quote="New quote.")],
+        accepted.title: [coded(iran, hamas, "AID", quote="New aid quote.")],
+        rejected.title: [],
+    }
+
+    summary = code_articles(
+        [pending.pk, accepted.pk, rejected.pk], coder=ScriptedCoder(new_script, version="v2")
+    )
+
+    assert (summary.coded, summary.updated, summary.removed) == (3, 1, 1)
+    assert list(Suggestion.objects.filter(article=pending).values_list("category", "quote")) == [
+        ("ACCUSE", "New quote.")
+    ]
+    assert (
+        list(Suggestion.objects.filter(article__in=[accepted, rejected]).order_by("id").values())
+        == reviewed_before
+    )
+    assert sorted(Story.objects.values_list("status", flat=True)) == [
+        ReviewStatus.ACCEPTED,
+        ReviewStatus.PENDING,
+        ReviewStatus.REJECTED,
+    ]  # the meeting's story left with its last suggestion
+
+
+def test_a_5_mb_body_is_read_only_up_to_the_bound(cast):
+    paragraph = "<p>Israel and Hamas exchanged fire near the border again today.</p>"
+    huge = article("Long live blog", summary="", content=paragraph * (5_000_000 // len(paragraph)))
+    coder = ScriptedCoder({huge.title: [coded(cast["israel"], cast["hamas"], "ASSAULT")]})
+
+    summary = code_articles([huge.pk], coder=coder)
+
+    (_title, text, _language, _day) = coder.calls[0]
+    assert len(huge.content) > 4_900_000
+    assert 0 < len(text) <= stage.MAX_TEXT_CHARS
+    assert summary.created == 1
+
+
+def test_the_summary_says_what_happened():
+    summary = stage.CodingSummary(coded=3, created=2, updated=1, removed=1, stories_new=1)
+    summary.joined, summary.skipped = 1, 4
+    assert str(summary) == (
+        "articles coded: 3, suggestions created: 2, updated: 1, removed: 1, stories new: 1, "
+        "joined: 1, skipped: 4"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_coding_the_same_batch_create_no_duplicates(cast):
+    russia, israel, hamas = cast["russia"], cast["israel"], cast["hamas"]
+    articles = [article(f"Report {n}", day=dt.date(2024, 5, 1 + n % 3)) for n in range(450)]
+    script = {
+        a.title: [(russia.pk, israel.pk, "ACCUSE"), (israel.pk, hamas.pk, "ASSAULT")]
+        for a in articles
+    }
+
+    outputs = code_in_processes(2, [a.pk for a in articles], script)
+
+    assert Suggestion.objects.count() == 900
+    # One story per pair and family (the three days fit one window), not one per process.
+    assert Story.objects.count() == 2
+    assert sorted(Story.objects.values_list("article_count", flat=True)) == [450, 450]
+    assert ArticleCoding.objects.count() == 450
+    created = [int(out.split("suggestions created: ")[1].split(",")[0]) for out in outputs]
+    assert sum(created) == 900
