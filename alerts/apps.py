@@ -7,3 +7,8 @@ class AlertsConfig(AppConfig):
 
     name = "alerts"
     verbose_name = "Alerts and briefs"
+
+    def ready(self):
+        from alerts import signals
+
+        signals.connect()

@@ -99,6 +99,26 @@ def cache_location(broker_url: str) -> str:
     return broker_url
 
 
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def email_backend(host: str) -> str:
+    """SMTP when EMAIL_HOST is set; otherwise mails are written as files under var/mail/
+    (``make run`` says so at start), so alerts work on a machine without a mail server."""
+    return SMTP_BACKEND if host else FILE_BACKEND
+
+
+def email_security(use_tls: bool, use_ssl: bool) -> tuple[bool, bool]:
+    """EMAIL_USE_TLS (STARTTLS, port 587) and EMAIL_USE_SSL (port 465) exclude each other."""
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured(
+            "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: STARTTLS (usually port 587) or "
+            "implicit TLS (usually port 465), not both."
+        )
+    return use_tls, use_ssl
+
+
 def secret_key(debug: bool, key_file: Path) -> str:
     """SECRET_KEY from the environment; in DEBUG, the one `make run` keeps under var/, or one
     for this process alone. Settings write nothing: the supervisor generates the kept key."""

@@ -164,6 +164,22 @@ INGEST_USER_AGENT = envstr(
     "INGEST_USER_AGENT", "Relwatch/0.1 (+https://github.com/relwatch; news monitoring)"
 )
 
+# E-mail (alerts and the monthly brief): SMTP from the environment when EMAIL_HOST is set,
+# else one file per mail under var/mail/.
+EMAIL_HOST = envstr("EMAIL_HOST")
+EMAIL_BACKEND = config.email_backend(EMAIL_HOST)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS, EMAIL_USE_SSL = config.email_security(
+    envbool("EMAIL_USE_TLS", False), envbool("EMAIL_USE_SSL", False)
+)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "relwatch@localhost")
+# The site's address as readers reach it, for the links in mails and webhooks.
+EMAIL_SITE_URL = envstr("EMAIL_SITE_URL", "http://127.0.0.1:8000")
+
 # Dashboard
 DASHBOARD_LOGIN_REQUIRED = envbool("DASHBOARD_LOGIN_REQUIRED", False)
 

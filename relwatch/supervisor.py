@@ -372,6 +372,7 @@ class Supervisor:
             self._check_port_free()
             self.services.start_missing()
             configure_environment(self.services.var)
+            say(mail_notice(self.services.var))
             prepare_database()
             self.preparing = False
             if self.stop_requested:
@@ -472,6 +473,18 @@ def configure_environment(var: Path) -> None:
         if not envstr(name):
             os.environ[name] = value
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relwatch.settings")
+
+
+def mail_notice(var: Path) -> str:
+    """Where alert mails go: the SMTP server named by EMAIL_HOST, or files under var/mail/
+    (settings.EMAIL_FILE_PATH) when none is set."""
+    host = envstr("EMAIL_HOST")
+    if host:
+        return f"mail: alerts are sent through {host}:{envstr('EMAIL_PORT', '25')}"
+    return (
+        f"mail: EMAIL_HOST is not set, so alert mails are written to {var / 'mail'}/ "
+        "instead of being sent"
+    )
 
 
 def use_generated_secret_key(var: Path) -> None:
