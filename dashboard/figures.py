@@ -24,7 +24,7 @@ import html
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import plotly.io as pio
 from django.utils.safestring import mark_safe
@@ -45,6 +45,11 @@ COUNT_BAR_COLOUR = "rgba(120, 130, 145, 0.35)"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 12}
 
 Figure = dict[str, Any]
+
+# The machine-coded layer (pending stories, coding.layer): always its own series, with hollow
+# markers and this legend name, never merged into a curated trace.
+MACHINE_NAME = "machine-coded (unreviewed)"
+MACHINE_HOVER_NOTE = "machine-coded, unreviewed"
 
 _PLAIN_LAYOUT: dict[str, Any] = {
     "font": FONT,
@@ -223,6 +228,47 @@ def _stack_rows(spans: Sequence[tuple[dt.date, dt.date]]) -> tuple[list[int], li
     return rows, widths
 
 
+class MachineEntry(NamedTuple):
+    """A pending story as the timeline places it beside the events."""
+
+    pk: int
+    title: str
+    date: dt.date
+    kind_label: str
+    mean_score: float
+    url: str
+    names: tuple[str, str]
+    outlets: int
+    date_precision: str = "day"
+
+    def get_kind_display(self) -> str:
+        return self.kind_label
+
+
+def machine_entries(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    kind_labels: Mapping[str, str],
+    category_labels: Mapping[str, str],
+    story_url: Callable[[int], str],
+) -> list[MachineEntry]:
+    """``dashboard.summaries.machine_chart_rows`` as the timeline draws them."""
+    return [
+        MachineEntry(
+            pk=row["id"],
+            title=f"{row['source']} → {row['target']}: "
+            f"{category_labels.get(row['category'], row['category'])}",
+            date=dt.date.fromisoformat(row["day"]),
+            kind_label=kind_labels.get(row["kind"], row["kind"]),
+            mean_score=row["score"],
+            url=story_url(row["id"]),
+            names=(row["source"], row["target"]),
+            outlets=row["outlets"],
+        )
+        for row in rows
+    ]
+
+
 def timeline_figure(
     events: Iterable[Any],
     *,
@@ -230,11 +276,15 @@ def timeline_figure(
     event_url: Callable[[Any], str],
     date_label: Callable[[Any], str],
     actor_names: Mapping[int, Sequence[str]] | None = None,
+    machine: Sequence[MachineEntry] = (),
 ) -> Figure:
     """Events on a time axis, one lane per kind or per actor, coloured by their mean score.
 
     ``events`` are Event rows with a ``mean_score`` annotation; for lanes per actor,
-    ``actor_names`` maps each event's id to its participants' names.
+    ``actor_names`` maps each event's id to its participants' names. ``machine``: pending
+    stories (``machine_entries``), placed in the same lanes and fanned out with the events
+    so that neither hides the other, but drawn as a series of their own with hollow markers
+    (``MACHINE_NAME`` in a legend), each opening its evidence.
 
     Nothing hides another: events of a lane that overlap in time are fanned out across the
     lane, and the hover label says how many share the day (or month, or year). An event
@@ -243,8 +293,10 @@ def timeline_figure(
     on the dates of the events, with a range slider under it to move along them.
     """
     by_lane: dict[str, list[tuple[Any, tuple[dt.date, dt.date]]]] = {}
-    for event in events:
-        if lanes == "actor":
+    for event in [*events, *machine]:
+        if isinstance(event, MachineEntry):
+            names = list(event.names) if lanes == "actor" else [event.get_kind_display()]
+        elif lanes == "actor":
             names = (actor_names or {}).get(event.pk) or ["(no actor)"]
         else:
             names = [event.get_kind_display()]
@@ -260,6 +312,7 @@ def timeline_figure(
 
     scored: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
     unscored: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
+    coded: dict[str, list] = {"x": [], "y": [], "colour": [], "symbol": [], "custom": []}
     periods: dict[str, list] = {"x": [], "y": []}
     # Many events share a period (a month, a busy day): its dates are written once.
     written: dict[tuple[dt.date, dt.date], tuple[str, str, str]] = {}
@@ -272,24 +325,30 @@ def timeline_figure(
             ((width - 1) / 2 - row) * min(step, 0.8 / (width - 1)) if width > 1 else 0.0
             for row, width in zip(rows, widths, strict=True)
         ]
+        # Events and stories are counted apart: a story is no event.
         sharing: dict[tuple, int] = {}
         for event, span in entries:
-            key = (span, event.date_precision)
+            key = (span, event.date_precision, isinstance(event, MachineEntry))
             sharing[key] = sharing.get(key, 0) + 1
         for (event, span), offset in zip(entries, offsets, strict=True):
             y = round(centre + offset, 4)
             first, last = span
             score = getattr(event, "mean_score", None)
-            together = sharing[(span, event.date_precision)]
+            is_machine = isinstance(event, MachineEntry)
+            together = sharing[(span, event.date_precision, is_machine)]
             noun = PRECISION_NOUN.get(event.date_precision, "day")
             custom = [
-                event_url(event),
+                event.url if is_machine else event_url(event),
                 text(event.title),
                 date_label(event),
                 signed(score),
                 event.get_kind_display(),
                 f"<br>{together} events this {noun} in this lane" if together > 1 else "",
             ]
+            if is_machine:
+                outlets = f"{event.outlets} outlet{'s' if event.outlets != 1 else ''}"
+                others = f"<br>{together} stories this day in this lane" if together > 1 else ""
+                custom[5] = f"<br>{MACHINE_HOVER_NOTE} · {outlets}{others}"
             if span not in written:
                 written[span] = (
                     (first + (last - first) / 2).isoformat(),
@@ -297,13 +356,14 @@ def timeline_figure(
                     last.isoformat(),
                 )
             middle, start, end = written[span]
-            bucket = unscored if score is None else scored
+            bucket = coded if is_machine else unscored if score is None else scored
             bucket["x"].append(middle)
             bucket["y"].append(y)
-            bucket["symbol"].append(PRECISION_SYMBOL.get(event.date_precision, "circle"))
+            symbol = PRECISION_SYMBOL.get(event.date_precision, "circle")
+            bucket["symbol"].append(f"{symbol}-open" if is_machine else symbol)
             bucket["custom"].append(custom)
-            if score is not None:
-                scored["colour"].append(round(float(score), 2))
+            if score is not None and bucket is not unscored:
+                bucket["colour"].append(round(float(score), 2))
             if last > first:
                 periods["x"] += [start, end, None]
                 periods["y"] += [y, y, None]
@@ -352,6 +412,18 @@ def timeline_figure(
             {"size": 11, "color": UNSCORED_COLOUR, "line": {"width": 1, "color": "#616161"}},
         ),
     ]
+    legend: dict[str, Any] = {"showlegend": False}
+    if machine:
+        data.append(
+            _machine_markers(
+                markers(MACHINE_NAME, coded, {}),
+                colours=coded["colour"],
+                hovertemplate=hover.replace("average score", "score"),
+            )
+        )
+        for trace in data[:-1]:
+            trace["showlegend"] = False
+        legend = {"showlegend": True, "legend": _MACHINE_LEGEND}
     xaxis: dict[str, Any] = {**_AXIS, "type": "date"}
     spans = [span for entries in by_lane.values() for _, span in entries]
     if spans:
@@ -365,7 +437,7 @@ def timeline_figure(
         {
             "height": max(260, _TIMELINE_CHROME_PX + lane_px * count),
             "margin": {"l": 10, "r": 10, "t": 10, "b": 20},
-            "showlegend": False,
+            **legend,
             "xaxis": xaxis,
             "yaxis": {
                 **_AXIS,
@@ -379,6 +451,27 @@ def timeline_figure(
             },
         },
     )
+
+
+# Above the plot, left: the one entry says which markers are machine-coded.
+_MACHINE_LEGEND = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+
+
+def _machine_markers(trace: dict[str, Any], *, colours: list, hovertemplate: str) -> dict:
+    """A machine-coded series: hollow markers whose outline takes the score's colour (the
+    curated scale, no colour bar of its own), in the legend as ``MACHINE_NAME``."""
+    trace["marker"] = {
+        "size": 13,
+        "symbol": trace.get("marker", {}).get("symbol", "circle-open"),
+        "color": colours,
+        "colorscale": SCORE_COLOURSCALE,
+        "cmin": -SCORE_MAX,
+        "cmax": SCORE_MAX,
+        "line": {"width": 2},
+        "showscale": False,
+    }
+    trace.update(name=MACHINE_NAME, hovertemplate=hovertemplate, showlegend=True)
+    return trace
 
 
 def _timeline_range(first: dt.date, last: dt.date) -> list[str]:
@@ -399,8 +492,13 @@ def dyad_figure(
     period_url: Callable[[Any], str],
     bucket: str = "month",
     compact: bool = False,
+    machine: Sequence[Mapping[str, Any]] | None = None,
 ) -> Figure:
     """Net score in each direction per period, and the number of events as bars behind them.
+
+    ``machine``: the pair's pending stories per period (``coding.layer.dyad_series``
+    points), drawn as one series of their own with hollow markers (a circle a → b, a
+    diamond b → a) named ``MACHINE_NAME``, never added to the curated lines or bars.
 
     ``points`` are ``dyad_series()["points"]``: a direction's score is the sum of its
     interactions' scores in the period. A period without interactions in a direction leaves
@@ -422,7 +520,10 @@ def dyad_figure(
             for point, count in zip(points, counts, strict=True)
         ]
         directions.append((label, scores, counts, dash))
-    limit = score_range(score for _, scores, _, _ in directions for score in scores)
+    coded = _machine_dyad_points(machine or (), a, b, period_url)
+    limit = score_range(
+        [*(score for _, scores, _, _ in directions for score in scores), *coded["y"]]
+    )
     event_counts = [_event_count(point) for point in points]
     period = _PERIODS.get(bucket, _PERIODS["month"])
     labels = [_period_label(day, bucket) for day in periods]
@@ -470,6 +571,27 @@ def dyad_figure(
                 **period,
             )
         )
+    if machine is not None:
+        data.append(
+            _machine_markers(
+                _trace(
+                    "scatter",
+                    x=coded["x"],
+                    y=coded["y"],
+                    mode="markers",
+                    customdata=coded["custom"],
+                    hovertext=[_period_label(day, bucket) for day in coded["x"]],
+                    marker={"symbol": coded["symbol"]},
+                    **period,
+                ),
+                colours=coded["y"],
+                hovertemplate=(
+                    f"%{{customdata[1]}} · {MACHINE_HOVER_NOTE}<br>%{{hovertext}}: net "
+                    "%{y:+.1f} from %{customdata[2]} stories<extra></extra>"
+                ),
+            )
+        )
+        data[-1]["marker"]["size"] = 8 if compact else 11
     # Scores on top with zero in the middle (above it cooperation, below it conflict); the
     # number of events in a strip of their own underneath, on the same time axis.
     reach = round(limit * 1.1, 1)
@@ -507,6 +629,16 @@ def dyad_figure(
         # A small chart still reads as a scale: its ends and zero labelled, zero drawn
         # darker, so a point's height can be told at a glance.
         layout.update(height=170, margin={"l": 38, "r": 10, "t": 5, "b": 25}, showlegend=False)
+        if machine is not None:
+            # The one entry that says which markers are machine-coded.
+            for trace in data[:-1]:
+                trace["showlegend"] = False
+            layout.update(
+                showlegend=True,
+                legend={**_MACHINE_LEGEND, "font": {"size": 10}},
+                margin={**layout["margin"], "t": 22},
+                height=185,
+            )
         ends = 5 * math.ceil(limit / 5)  # a round number: ±15 rather than ±14.2
         layout["yaxis"].pop("nticks")
         layout["yaxis"]["range"] = [-round(ends * 1.1, 1), round(ends * 1.1, 1)]
@@ -530,6 +662,25 @@ def dyad_figure(
         layout["yaxis"]["title"] = {"text": "net score"}
         layout["yaxis2"]["title"] = {"text": "events"}
     return _figure(data, layout)
+
+
+def _machine_dyad_points(
+    points: Iterable[Mapping[str, Any]], a: str, b: str, period_url: Callable[[Any], str]
+) -> dict[str, list]:
+    """The machine-coded series of a pair: a hollow marker per period and direction with
+    stories, each opening the period's list (events and stories)."""
+    coded: dict[str, list] = {"x": [], "y": [], "symbol": [], "custom": []}
+    for point in points:
+        for label, key, count_key, symbol in (
+            (f"{a} → {b}", "a_to_b", "a_to_b_count", "circle-open"),
+            (f"{b} → {a}", "b_to_a", "b_to_a_count", "diamond-open"),
+        ):
+            if point.get(count_key):
+                coded["x"].append(_iso(point["period"]))
+                coded["y"].append(round(float(point[key]), 2))
+                coded["symbol"].append(symbol)
+                coded["custom"].append([period_url(point["period"]), label, int(point[count_key])])
+    return coded
 
 
 _DAY_MS = 24 * 3600 * 1000
@@ -596,6 +747,7 @@ def network_figure(
     pair_url: Callable[[str, str], str],
     max_nodes: int = NETWORK_MAX_NODES,
     max_edges: int = NETWORK_MAX_EDGES,
+    machine_edges: Sequence[Mapping[str, Any]] | None = None,
 ) -> Figure:
     """Actors sized by activity, joined by edges coloured by net score and as wide as their
     number of interactions (``relations_graph()``'s nodes and edges). A click on a node opens
@@ -604,6 +756,11 @@ def network_figure(
     Only the ``max_nodes`` most active actors and the ``max_edges`` busiest pairs among them
     are drawn: each edge is a trace, and a year of a large archive would otherwise make a
     figure too heavy to send and too dense to read.
+
+    ``machine_edges``: pairs of pending stories (``coding.layer.graph_edges``) between the
+    actors drawn, as dashed lines and a series of hollow diamonds of their own
+    (``MACHINE_NAME``) a little off the middle, so a curated diamond is never hidden; the
+    nodes' sizes and the curated edges stay as they are.
     """
     nodes = sorted(graph.get("nodes", []), key=lambda n: (-(n.get("activity") or 0), n["name"]))
     nodes = nodes[:max_nodes]
@@ -672,6 +829,8 @@ def network_figure(
             showlegend=False,
         )
     )
+    if machine_edges is not None:
+        data.extend(_machine_network(machine_edges, positions, names, pair_url))
     activity = [node.get("activity") or 0 for node in nodes]
     top = max(activity, default=1) or 1
     data.append(
@@ -725,6 +884,64 @@ def network_figure(
 
 
 NODE_COLOUR = "#546e7a"
+MACHINE_EDGE_COLOUR = "rgba(84, 110, 122, 0.55)"
+# Where on a machine-coded edge its diamond sits: off the middle, where a curated one is.
+_MACHINE_EDGE_AT = 0.38
+
+
+def _machine_network(
+    edges: Iterable[Mapping[str, Any]],
+    positions: Mapping[str, tuple[float, float]],
+    names: Mapping[str, str],
+    pair_url: Callable[[str, str], str],
+) -> list[dict[str, Any]]:
+    lines: dict[str, list] = {"x": [], "y": []}
+    marks: dict[str, list] = {"x": [], "y": [], "colour": [], "custom": []}
+    for edge in edges:
+        source, target = edge["source"], edge["target"]
+        if source not in positions or target not in positions:
+            continue
+        (x0, y0), (x1, y1) = positions[source], positions[target]
+        lines["x"] += [x0, x1, None]
+        lines["y"] += [y0, y1, None]
+        net = _maybe_float(edge.get("net_score"))
+        marks["x"].append(round(x0 + (x1 - x0) * _MACHINE_EDGE_AT, 4))
+        marks["y"].append(round(y0 + (y1 - y0) * _MACHINE_EDGE_AT, 4))
+        marks["colour"].append(net if net is not None else 0)
+        marks["custom"].append(
+            [
+                pair_url(source, target),
+                f"{text(names[source])} – {text(names[target])}",
+                signed(net),
+                int(edge.get("count") or 0),
+            ]
+        )
+    return [
+        _trace(
+            "scatter",
+            x=lines["x"],
+            y=lines["y"],
+            mode="lines",
+            line={"color": MACHINE_EDGE_COLOUR, "width": 1.5, "dash": "dash"},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        _machine_markers(
+            _trace(
+                "scatter",
+                x=marks["x"],
+                y=marks["y"],
+                mode="markers",
+                customdata=marks["custom"],
+                marker={"symbol": "diamond-open"},
+            ),
+            colours=marks["colour"],
+            hovertemplate=(
+                f"<b>%{{customdata[1]}}</b> · {MACHINE_HOVER_NOTE}<br>net %{{customdata[2]}} "
+                "from %{customdata[3]} stories<br>click to open the pair<extra></extra>"
+            ),
+        ),
+    ]
 
 
 def _node_colour_legend(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -65,6 +65,52 @@ class KeepsBadDates:
                 widget.attrs["placeholder"] = "YYYY-MM-DD"
 
 
+MACHINE_LABEL = "Include machine-coded, unreviewed"
+MACHINE_CHOICES = [("1", "on"), ("0", "off"), ("true", "on"), ("false", "off")]
+
+
+class MachineSwitch(forms.CheckboxInput):
+    """A checkbox that sends ``machine=1`` and hands its field what was sent: Django's own
+    reads any string but "false" as ticked, so a made-up value would pass as "on" where every
+    other filter refuses it (400)."""
+
+    # For the active filters' line ("… machine-coded, unreviewed: on"), as a select's options.
+    choices = MACHINE_CHOICES
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"data-autosubmit": "true", **(attrs or {})},
+            check_test=lambda value: value in ("1", "true"),
+        )
+
+    def format_value(self, value):
+        return "1"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class MachineLayerForm(forms.Form):
+    """The switch that adds the machine-coded layer (pending stories, coding.layer) to a page,
+    drawn apart from the curated events. Off unless asked; kept in the URL as ``machine=1``."""
+
+    machine = forms.TypedChoiceField(
+        label=MACHINE_LABEL,
+        choices=MACHINE_CHOICES,
+        coerce=lambda value: value in ("1", "true"),
+        required=False,
+        empty_value=False,
+        initial="0",
+        widget=MachineSwitch,
+        help_text="Stories the coder found in the news that no editor has reviewed yet: drawn "
+        "apart (hollow markers), never counted in the curated figures.",
+    )
+
+    def machine_query(self) -> dict[str, str]:
+        """The switch as URL parameters, for the links that carry it (empty when off)."""
+        return {"machine": "1"} if self.cleaned_data.get("machine") else {}
+
+
 class PageForm(forms.Form):
     """Which page of a list: a positive whole number, and not past the last page."""
 
@@ -131,7 +177,19 @@ class WindowForm(DateRangeForm):
         return params
 
 
-class PairForm(WindowForm, PageForm):
+class RelationsForm(WindowForm, MachineLayerForm):
+    """The relations page: a window, the roll-up and the machine-coded layer, which the
+    links to other relationship pages carry too."""
+
+    def query(self, **changes) -> dict[str, str]:
+        return {**super().query(**changes), **self.machine_query()}
+
+
+class OverviewForm(MachineLayerForm):
+    """The overview has one choice: the machine-coded layer."""
+
+
+class PairForm(RelationsForm, PageForm):
     """A pair's series: weekly or monthly buckets, and optionally one period to list."""
 
     # A week's period is no month's: a link that drops the bucket drops the period too.
@@ -179,8 +237,8 @@ class PairForm(WindowForm, PageForm):
         return start, next_month - dt.timedelta(days=1)
 
 
-class TimelineChartForm(PageForm):
-    """How the timeline's chart is drawn."""
+class TimelineChartForm(PageForm, MachineLayerForm):
+    """How the timeline's chart is drawn, and whether the machine-coded layer joins it."""
 
     lanes = forms.ChoiceField(
         choices=LANE_CHOICES,

@@ -36,6 +36,8 @@ from dashboard.templatetags.dashboard_format import (
     signed_score,
 )
 from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_HELP, relevance_bucket
+from relations.categories import Category
+from relations.models import Event
 
 
 def _allegation(event):
@@ -102,6 +104,21 @@ def event_items(events: Iterable) -> Markup:
         "dashboard/rows/events.jinja",
         events=events,
         event_prefix=url_prefix("dashboard:event"),
+    )
+
+
+def story_items(stories: Iterable, *, story_url) -> Markup:
+    """The ``<li>`` of each pending story of the machine-coded layer, read as
+    ``dashboard.summaries.machine_rows`` reads them (actors, ``score`` and ``evidence`` set):
+    a "machine-coded, unreviewed" badge that opens its evidence (``story_url(id)``), and its
+    best evidence sentence with the article it came from."""
+    return _render(
+        "dashboard/rows/stories.jinja",
+        stories=stories,
+        story_url=story_url,
+        actor_prefix=url_prefix("dashboard:actor", "a0"),
+        kind_labels=dict(Event.Kind.choices),
+        category_labels=dict(Category.choices),
     )
 
 

@@ -12,6 +12,9 @@ from django.db.models import Case, Count, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from coding import layer
+from coding.models import Story
+from dashboard.pagination import CachedCountPaginator
 from ingest.models import Article, Feed
 from relations import analytics
 from relations.models import Actor, Allegation, DyadDay, Event, Participant
@@ -65,6 +68,95 @@ def net_score(a: Actor, b: Actor, **options) -> dict:
         lambda: analytics.net_score(a, b, **options),
         newest_of=Event,
     )
+
+
+# --- The machine-coded layer ------------------------------------------------------------------
+
+# A review (accept, reject) changes a story without a new row: the layer's answers follow it
+# within a minute, as page counts do. A new story shows at once (the table's newest id).
+MACHINE_SECONDS = caching.COUNT_SECONDS
+
+
+def _machine_cached(name: str, parts: object, compute):
+    return caching.cached(
+        f"machine-{name}", parts, compute, newest_of=Story, timeout=MACHINE_SECONDS
+    )
+
+
+def machine_dyad_series(a: Actor, b: Actor, **options) -> dict:
+    """``coding.layer.dyad_series`` of the pair, cached."""
+    return _machine_cached(
+        "dyad-series",
+        (a.pk, b.pk, sorted(options.items())),
+        lambda: layer.dyad_series(a.pk, b.pk, **options),
+    )
+
+
+def machine_net_score(a: Actor, b: Actor, *, days: int, today: dt.date) -> dict:
+    """``coding.layer.net_score`` of the pair over the last ``days`` days, cached."""
+    return _machine_cached(
+        "net-score",
+        (a.pk, b.pk, days, today.isoformat()),
+        lambda: layer.net_score(a.pk, b.pk, days=days, today=today),
+    )
+
+
+def machine_graph(*, since: dt.date | None, until: dt.date | None, limit: int) -> dict:
+    """``coding.layer.graph_edges`` of a window, cached."""
+    return _machine_cached(
+        "graph",
+        (since, until, limit),
+        lambda: layer.graph_edges(since=since, until=until, limit=limit),
+    )
+
+
+def machine_chart_rows(stories, *, limit: int) -> list[dict]:
+    """The newest ``limit`` of these stories as a timeline chart draws them (plain rows:
+    the day, kind, pair's names, outlets and score). The chart that draws them is cached."""
+    rows = stories.values_list(
+        "id", "first_seen", "kind", "category", "source__name", "target__name", "outlet_count"
+    )[:limit]
+
+    return [
+        {
+            "id": story_id,
+            "day": seen.astimezone(dt.UTC).date().isoformat(),
+            "kind": kind,
+            "category": category,
+            "source": source,
+            "target": target,
+            "outlets": outlets,
+            "score": layer.story_score(category),
+        }
+        for story_id, seen, kind, category, source, target, outlets in rows
+    ]
+
+
+def machine_rows(stories, *, limit: int):
+    """The newest ``limit`` of these stories with their actors and best evidence sentence
+    (``story.evidence``), and how many there are: a fixed number of queries."""
+    page = CachedCountPaginator(
+        stories.select_related("source", "target").only(
+            "id",
+            "first_seen",
+            "kind",
+            "category",
+            "outlet_count",
+            "article_count",
+            "languages",
+            "source__name",
+            "source__slug",
+            "target__name",
+            "target__slug",
+        ),
+        limit,
+    ).page(1)
+    listed = list(page.object_list)
+    evidence = layer.best_evidence(story.pk for story in listed)
+    for story in listed:
+        story.evidence = evidence.get(story.pk)
+        story.score = layer.story_score(story.category)
+    return {"count": page.paginator.count, "stories": listed}
 
 
 def allegations_by_status(events) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from coding import layer
+from coding.models import Story
 from dashboard import exports, figures, rows, summaries
 from dashboard.filters import (
     ARTICLE_ORDERS,
@@ -27,10 +29,11 @@ from dashboard.filters import (
 )
 from dashboard.forms import (
     WINDOW_PRESETS,
+    OverviewForm,
     PageForm,
     PairForm,
+    RelationsForm,
     TimelineChartForm,
-    WindowForm,
     with_defaults,
 )
 from dashboard.pagination import CachedCountPaginator
@@ -59,6 +62,10 @@ ACTORS_PER_PAGE = 100
 # The timeline chart shows at most this many of the newest matching events; the list below
 # it pages through all of them.
 TIMELINE_CHART_LIMIT = 500
+# The machine-coded layer lists the newest of its stories beside a page's events (the API
+# lists them all), and the relations page the busiest of its pairs.
+MACHINE_ROWS = 10
+MACHINE_PAIRS_SHOWN = 15
 # The core triangle the overview leads with, in the order the issue names it.
 CORE_DYADS = [("russia", "hamas"), ("russia", "israel"), ("israel", "hamas")]
 ACTOR_RELATIONS_SHOWN = 6
@@ -117,6 +124,7 @@ def _listed_choices(form, *names: str) -> None:
 
 
 _KIND_LABELS = {value: str(label) for value, label in Event.Kind.choices}
+_CATEGORY_LABELS = {value: str(label) for value, label in categories.Category.choices}
 
 
 class ChartedEvent(NamedTuple):
@@ -217,11 +225,55 @@ def _cache_parts(cleaned: dict) -> list[tuple[str, object]]:
     return sorted((name, plain(value)) for name, value in cleaned.items())
 
 
+# --- The machine-coded layer -----------------------------------------------------------------
+
+
+def _story_url_maker():
+    """The evidence of a pending story: its suggestions, quotes and articles in the API."""
+    prefix = reverse("api-story-detail", args=[0]).removesuffix("0/")
+    return lambda story_id: f"{prefix}{story_id}/"
+
+
+def _machine_list(stories) -> dict:
+    """The newest pending stories of ``stories`` for a page's list, how many match, and
+    where the API lists them all."""
+    listed = summaries.machine_rows(stories, limit=MACHINE_ROWS)
+    listed["story_url"] = _story_url_maker()
+    return listed
+
+
+def _timeline_machine_stories(data: dict):
+    """The pending stories the timeline's filters select (``layer.matching_stories``). They
+    have no evidence status: with that filter on, none."""
+    if data.get("evidence_status"):
+        return Story.objects.none()
+    return layer.matching_stories(
+        actor_ids=[actor.pk for actor in data.get("actor") or ()],
+        match_all=data.get("match") == "all",
+        kinds=data.get("kind") or (),
+        categories=data.get("category") or (),
+        since=data.get("since"),
+        until=data.get("until"),
+        search=data.get("q") or "",
+    )
+
+
+def _pair_machine_stories(a: Actor, b: Actor, since, until):
+    pending = layer.stories_in_window(layer.pending_stories(), since, until)
+    return pending.filter(Q(source=a, target=b) | Q(source=b, target=a)).order_by(
+        "-first_seen", "-id"
+    )
+
+
 # --- Overview ---------------------------------------------------------------------------------
 
 
 @dashboard_page
 def overview(request):
+    form = OverviewForm(request.GET)
+    if not form.is_valid():
+        return render(request, "dashboard/overview.html", {"form": form}, status=400)
+    machine = form.cleaned_data["machine"]
     today = timezone.now().date()
     core = Actor.objects.in_bulk([slug for pair in CORE_DYADS for slug in pair], field_name="slug")
     cards = []
@@ -231,24 +283,35 @@ def overview(request):
             cards.append({"a_slug": a_slug, "b_slug": b_slug, "missing": True})
             continue
         series = summaries.dyad_series(a, b, bucket="month", rollup=True)
+        coded = summaries.machine_dyad_series(a, b, bucket="month") if machine else None
         pair_url = reverse("dashboard:pair", args=[a.slug, b.slug])
         figure = figures.dyad_figure(
             series["points"],
             a_name=a.name,
             b_name=b.name,
-            period_url=_period_url_maker(pair_url, {"bucket": "month"}, {"rollup": "1"}),
+            period_url=_period_url_maker(
+                pair_url, {"bucket": "month"}, {"rollup": "1", **form.machine_query()}
+            ),
             compact=True,
+            machine=coded["points"] if coded else None,
         )
+        if machine:
+            pair_url = f"{pair_url}?{urlencode(form.machine_query())}"
         cards.append(
             {
                 "a": a,
                 "b": b,
                 "url": pair_url,
+                "machine": coded
+                and {
+                    "last_90": summaries.machine_net_score(a, b, days=90, today=today),
+                    "all_time": coded["totals"],
+                },
                 "last_30": summaries.net_score(a, b, days=30, today=today, rollup=True),
                 "last_90": summaries.net_score(a, b, days=90, today=today, rollup=True),
                 "figure_id": f"dyad-{a.slug}-{b.slug}",
                 "figure": figures.figure_json(figure),
-                "has_series": bool(series["points"]),
+                "has_series": bool(series["points"] or (coded and coded["points"])),
                 "all_time": {
                     "net": series["totals"]["a_to_b"] + series["totals"]["b_to_a"],
                     "count": series["totals"]["a_to_b_count"] + series["totals"]["b_to_a_count"],
@@ -260,6 +323,10 @@ def overview(request):
         request,
         "dashboard/overview.html",
         {
+            "form": form,
+            "machine": _machine_list(layer.pending_stories().order_by("-first_seen", "-id"))
+            if machine
+            else None,
             "cards": cards,
             "latest_events": _for_lists(published)[:10],
             "allegations": summaries.allegations_by_status(published),
@@ -286,8 +353,10 @@ def timeline(request):
     if page is None:
         return render(request, "dashboard/timeline.html", context, status=400)
     lanes = chart_form.cleaned_data["lanes"]
+    machine = chart_form.cleaned_data["machine"]
+    stories = _timeline_machine_stories(filterset.form.cleaned_data) if machine else None
 
-    def draw_chart():
+    def draw_chart(coded=()):
         charted = [
             ChartedEvent(*row)
             for row in _with_scores(events).values_list(*ChartedEvent._fields)[
@@ -301,6 +370,12 @@ def timeline(request):
             event_url=lambda event: f"{events_prefix}{event.pk}/",
             date_label=event_date,
             actor_names=summaries.actor_names(charted) if lanes == "actor" else None,
+            machine=figures.machine_entries(
+                coded,
+                kind_labels=_KIND_LABELS,
+                category_labels=_CATEGORY_LABELS,
+                story_url=_story_url_maker(),
+            ),
         )
 
     # The chart depends on the filters as read (not the page of the list, nor parameters the
@@ -311,14 +386,27 @@ def timeline(request):
         lanes,
         can_see_drafts(request.user),
     )
-    figure = caching.cached("timeline-chart", chart_key, draw_chart, newest_of=Event)
+    if machine:
+        # The stories join the events' lanes, so both fan out together and a hollow marker
+        # never hides an event: a chart of its own, which also follows new stories (the
+        # newest id) and reviews (within summaries.MACHINE_SECONDS).
+        figure = caching.cached(
+            "timeline-chart-machine",
+            (chart_key, caching.newest_id(Story)),
+            lambda: draw_chart(summaries.machine_chart_rows(stories, limit=TIMELINE_CHART_LIMIT)),
+            newest_of=Event,
+            timeout=summaries.MACHINE_SECONDS,
+        )
+        context["machine"] = _machine_list(stories)
+    else:
+        figure = caching.cached("timeline-chart", chart_key, draw_chart, newest_of=Event)
     context.update(
         page=page,
-        figure=figures.figure_json(figure),
         chart_limit=TIMELINE_CHART_LIMIT,
         lanes=lanes,
         downloads=exports.download_urls(exports.query_pairs(request.GET)),
     )
+    context["figure"] = figures.figure_json(figure)
     return render(request, "dashboard/timeline.html", context)
 
 
@@ -327,7 +415,7 @@ def timeline(request):
 
 @dashboard_page
 def relations(request):
-    form = WindowForm(with_defaults(request.GET, WindowForm))
+    form = RelationsForm(with_defaults(request.GET, RelationsForm))
     context = {"form": form, "presets": _window_presets(request)}
     if not form.is_valid():
         return render(request, "dashboard/relations.html", context, status=400)
@@ -340,13 +428,24 @@ def relations(request):
         **window, max_nodes=figures.NETWORK_MAX_NODES, max_edges=figures.NETWORK_MAX_EDGES
     )
     matrix = summaries.heatmap(**window)
+    coded = None
+    if form.cleaned_data["machine"]:
+        coded = summaries.machine_graph(
+            since=window["since"], until=window["until"], limit=figures.NETWORK_MAX_EDGES
+        )
     context.update(
         graph=graph,
         network=figures.figure_json(
-            figures.network_figure(graph, actor_url=_actor_url_maker(), pair_url=pair_url)
+            figures.network_figure(
+                graph,
+                actor_url=_actor_url_maker(),
+                pair_url=pair_url,
+                machine_edges=coded["edges"] if coded else None,
+            )
         ),
         heatmap=figures.figure_json(figures.heatmap_figure(matrix, pair_url=pair_url)),
         top_edges=_named_edges(graph)[:15],
+        machine=coded and {**coded, "edges": coded["edges"][:MACHINE_PAIRS_SHOWN]},
         network_max_nodes=figures.NETWORK_MAX_NODES,
         network_max_edges=figures.NETWORK_MAX_EDGES,
         query_string=urlencode(query),
@@ -355,12 +454,12 @@ def relations(request):
 
 
 def _window_presets(request) -> list[dict]:
-    """Links for the usual windows, keeping the roll-up choice."""
+    """Links for the usual windows, keeping the roll-up choice and the machine-coded layer."""
     today = timezone.now().date()
-    rollup = request.GET.get("rollup", "1")
+    kept = {name: request.GET[name] for name in ("rollup", "machine") if name in request.GET}
     presets = []
     for days, label in WINDOW_PRESETS:
-        query = {"rollup": rollup}
+        query = {"rollup": "1", **kept}
         if days:
             query.update(since=(today - dt.timedelta(days=days - 1)).isoformat(), until=today)
         presets.append({"label": label, "query": urlencode(query)})
@@ -396,6 +495,12 @@ def pair(request, a, b):
     period_url = _period_url_maker(here, query)
 
     series = summaries.dyad_series(actor_a, actor_b, bucket=bucket, **window)
+    machine = form.cleaned_data["machine"]
+    coded = None
+    if machine:
+        coded = summaries.machine_dyad_series(
+            actor_a, actor_b, bucket=bucket, since=window["since"], until=window["until"]
+        )
     bounds = form.period_bounds()
     latest_only = False
     if bounds:
@@ -427,6 +532,11 @@ def pair(request, a, b):
         timeline_query.append(("since", listed_since.isoformat()))
     if listed_until:
         timeline_query.append(("until", listed_until.isoformat()))
+    if machine:
+        context["machine"] = {
+            **_machine_list(_pair_machine_stories(actor_a, actor_b, listed_since, listed_until)),
+            "totals": coded["totals"],
+        }
     context.update(
         series=series,
         figure=figures.figure_json(
@@ -436,6 +546,7 @@ def pair(request, a, b):
                 b_name=actor_b.name,
                 period_url=period_url,
                 bucket=bucket,
+                machine=coded["points"] if coded else None,
             )
         ),
         page=page,
@@ -447,7 +558,10 @@ def pair(request, a, b):
         query=query,
         reverse_url=_pair_url(b, a, query),
         whole_window_url=f"{here}?{urlencode(query)}#events",
-        timeline_url=f"{reverse('dashboard:timeline')}?{urlencode(timeline_query)}",
+        timeline_url=(
+            f"{reverse('dashboard:timeline')}?"
+            f"{urlencode([*timeline_query, *form.machine_query().items()])}"
+        ),
         downloads=exports.download_urls(timeline_query),
     )
     return render(request, "dashboard/pair.html", context)

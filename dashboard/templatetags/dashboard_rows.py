@@ -1,5 +1,6 @@
 """Tags whose HTML ``dashboard.rows`` renders with Jinja2, for speed: ``{% event_items %}``,
-``{% article_items %}`` (with the reader's permissions from the context) and ``|field_html``."""
+``{% article_items %}`` (with the reader's permissions from the context), ``{% story_items %}``
+(the machine-coded layer) and ``|field_html``."""
 
 from django import template
 
@@ -11,6 +12,12 @@ register = template.Library()
 @register.simple_tag
 def event_items(events):
     return rows.event_items(events)
+
+
+@register.simple_tag
+def story_items(machine):
+    """The rows of a page's machine-coded layer (``views._machine_list``)."""
+    return rows.story_items(machine["stories"], story_url=machine["story_url"])
 
 
 @register.simple_tag(takes_context=True)
