@@ -3,14 +3,142 @@
 Interface (used by ``coding.stage``; the implementation is the coder's own business):
 
     coder = get_coder()            # built once per process, rebuilt when cues or aliases change
-    coder.version                  # changes whenever the lexicon or gazetteer does
+    coder.version                  # changes whenever the lexicon, gazetteer or roll-up does
     coder.code(title, text, language, day) -> list[Coded]
+
+How it decides, per sentence (the headline is the first sentence):
+
+1. Actors come from the gazetteer with their places in the text (``Gazetteer.spans``); each is
+   rolled up through the affiliation valid on the article's day, transitively (Lavrov →
+   Russian Foreign Ministry → Russia), to the state or organisation the seeds' interactions
+   use. A sentence needs two different rolled-up actors.
+2. Cues come from the lexicon (``relations.lexicon``: phrases per language, one Aho–Corasick
+   automaton over the same normalised words as the gazetteer; Russian lemma cues through
+   pymorphy3). Overlapping cues are resolved longest first ("rejected claims" over
+   "rejected"), and a cue inside an actor's name is dropped.
+3. A stop cue (sport, culture, markets, weather) silences the sentence, and the whole article
+   when it is in the headline: "Hapoel Tel Aviv" and "Spartak Moscow" name clubs, not states.
+4. The first act cue (in text order) that is not negated and has a source and a target is the
+   sentence's interaction. Who is the source:
+   - passive voice ("was received by", "condemned by"): the agent after "by";
+   - Russian: the actor in the nominative (pymorphy3), wherever it stands ("Делегацию ХАМАС
+     принял Богданов"); an actor after a preposition, or governed by a noun in another case
+     ("делегацию ХАМАС"), is not the subject;
+   - otherwise the actor before the cue that is not after a preposition (subject–verb–object);
+     in Hebrew and Arabic, with none before, the first actor after the verb (verb-first);
+   - actors joined by "and" before a symmetric cue (talks, calls, agreements) are the pair,
+     coded once (the first named is the source); joined subjects or objects of another cue
+     give one interaction each.
+5. Negation ("not", "не", "لم", "לא") just before the cue, or a denial ("denied", "опроверг",
+   "نفى", "הכחיש") before it, stops the act. A denial is itself a REJECT of the accuser when
+   the sentence names whose claims are denied ("Kremlin denies Ukrainian claims that...").
+6. A reported claim ("claims", "according to", "заявил", "قال", "טען") by an actor other
+   than the source makes the act an allegation with that claimant, as the seeds model
+   Budanov's claim (source Russia, target Hamas, claimant Budanov); a strong report word
+   ("allegedly", "reportedly") makes one even with no claimant named.
+7. Kind, score and confidence: the cue's kind hint or the category's kind; the category's
+   default score; confidence from the cue's weight, how the source was found, and the
+   distance between the actors and the cue.
+
+Bounds, so that an article with 500 actor mentions or a 5 MB body is coded in bounded time and
+memory: the text is cut to ``MAX_TEXT_CHARS`` (the lead, where the news is), at most
+``MAX_SENTENCES`` sentences are read, a sentence longer than ``MAX_SENTENCE_CHARS`` is skipped,
+and a sentence considers at most ``MAX_MENTIONS_PER_SENTENCE`` mentions and
+``MAX_CUES_PER_SENTENCE`` act cues, so at most that many pairs.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import hashlib
+import html
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import ahocorasick
+
+from coding import morphology
+from coding.sentences import sentences
+from ingest.matching import (
+    ARABIC_PREFIXES,
+    HEBREW_PREFIXES,
+    Gazetteer,
+    MentionSpan,
+    Words,
+    get_gazetteer,
+    normalise,
+    words_of,
+)
+from relations.categories import Category, default_score
+from relations.lexicon import CueEntry, current_cues, lexicon_state
+from relwatch import caching
+
+MAX_TEXT_CHARS = 20_000
+MAX_SENTENCES = 60
+MAX_SENTENCE_CHARS = 2_000
+MAX_MENTIONS_PER_SENTENCE = 12
+MAX_CUES_PER_SENTENCE = 8
+# How many words before an act cue a negation still negates it ("did not formally condemn").
+NEGATION_REACH = 3
+# Cues weaker than this are tried only after the others.
+WEAK_CUE = 0.65
+# A report word this strong makes an allegation even when no claimant is named.
+STRONG_REPORT = 0.8
+# Roll-up stops at these kinds: the seeds' interactions are between them.
+ROLLED_UP_KINDS = frozenset({"state", "organisation", "armed_group", "international_body"})
+
+ACTION_CATEGORIES = frozenset(
+    {
+        Category.ASSAULT,
+        Category.AID,
+        Category.SANCTION,
+        Category.MOBILIZE,
+        Category.COERCE,
+        Category.RETREAT,
+    }
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that put the actor after them out of the subject's place.
+PREPOSITIONS = {
+    "en": _words(
+        "with to in at from for of on by against about over into after before between "
+        "among than toward towards under near despite via through amid without "
+        "including"
+    ),
+    "ru": morphology.PREPOSITIONS,
+    "he": _words("את עם נגד על אל מול בין לעבר אצל כלפי"),
+    "ar": _words("في على مع الى من عن ضد بين لدى عند نحو تجاه حول"),
+}
+# Prefix letters written onto a word that make it a preposition's object ("לישראל", "بروسيا").
+ATTACHED_PREPOSITIONS = {"he": frozenset("בלמ"), "ar": frozenset("بلك")}
+AND_WORDS = frozenset({"and", "&", "и", "а", "و", "ו"})
+ATTACHED_AND = {"he": "ו", "ar": "و"}
+# Places: "in Moscow", "в Москве", "במוסקבה", "في موسكو" name where, not whom (except for a
+# meeting, whose place is its host).
+LOCATIVES = {
+    "en": frozenset({"in", "at", "inside"}),
+    "ru": frozenset({"в", "во"}),
+    "ar": frozenset({"في"}),
+}
+ATTACHED_LOCATIVE = {"he": "ב"}
+PASSIVE_AUXILIARIES = _words("was were is are been being be get gets got")
+BY_WORDS = frozenset({"by"})
+# Imperfect verb prefixes: "يرفض"/"ترفض" from "رفض", "יגנה" from "גנה".
+VERB_PREFIXES = {
+    "he": ("י", "ת", "נ", "א", "וי", "ות", "ונ"),
+    "ar": ("ي", "ت", "ن", "وي", "وت", "فت", "في"),
+}
+ARABIC_ARTICLES = ("ال", "وال", "بال", "فال", "كال", "لل")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_CYRILLIC_WORD = re.compile("[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True)
@@ -28,14 +156,657 @@ class Coded:
     explanation: str  # "cue: «принял» → CONSULT; source: the minister, subject after the verb"
     spans: dict = field(default_factory=dict)  # {"source": [s, e], "target": ..., "cue": ...}
     claimant_id: int | None = None  # reported claims: who claims it
+    # Talks, calls, agreements: the pair is coded once, in either order (stories join both).
+    symmetric: bool = False
+
+
+# --- the compiled lexicon ------------------------------------------------------------------
+
+
+class Hit(NamedTuple):
+    start: int  # in the article's text
+    end: int
+    entry: CueEntry
+
+
+def default_kind(category: str) -> str:
+    if category == Category.CONSULT:
+        return "meeting"
+    return "action" if category in ACTION_CATEGORIES else "statement"
+
+
+def _keys(entry: CueEntry) -> list[str]:
+    """The automaton keys of a cue: its normalised words, padded on the left, and on the right
+    unless the last word is a prefix; Hebrew and Arabic ones also behind the letters written
+    onto a word."""
+    words = normalise(entry.phrase).strip()
+    if not words:
+        return []
+    tail = "" if entry.match == "prefix" else " "
+    prefixes: tuple[str, ...] = ("",)
+    if entry.language == "he":
+        prefixes += (*HEBREW_PREFIXES, *VERB_PREFIXES["he"])
+    elif entry.language == "ar":
+        normal = tuple(normalise(p).strip() for p in (*ARABIC_PREFIXES, *VERB_PREFIXES["ar"]))
+        articles = tuple(normalise(p).strip() for p in ARABIC_ARTICLES)
+        prefixes += normal + (articles if not words.startswith("ال") else ())
+    return [f" {prefix}{words}{tail}" for prefix in dict.fromkeys(prefixes)]
+
+
+class Lexicon:
+    """The cues compiled for matching: one automaton for every language's phrases (feeds
+    mislabel their language, and scripts do not collide), and Russian lemmas."""
+
+    def __init__(self, entries: tuple[CueEntry, ...]):
+        self.entries = entries
+        table: dict[str, list[CueEntry]] = {}
+        self.lemmas: dict[str, list[tuple[tuple[str, ...], CueEntry]]] = {}
+        for entry in entries:
+            if entry.match == "lemma":
+                lemmas = tuple(normalise(entry.phrase).split())
+                if lemmas:
+                    self.lemmas.setdefault(lemmas[0], []).append((lemmas, entry))
+                continue
+            for key in _keys(entry):
+                table.setdefault(key, []).append(entry)
+        self.automaton = None
+        if table:
+            self.automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+            for key, found in table.items():
+                self.automaton.add_word(key, (len(key), tuple(found)))
+            self.automaton.make_automaton()
+        digest = hashlib.sha256(repr(sorted(map(repr, entries))).encode()).hexdigest()
+        self.version = digest[:16]
+
+    def hits(self, words: Words) -> list[Hit]:
+        """Every cue in the text, overlaps resolved longest first."""
+        found: list[tuple[int, int, CueEntry]] = []
+        if self.automaton is not None:
+            for end, (length, entries) in self.automaton.iter(words.folded):
+                start = end - length + 2
+                stop = end if entries[0].match != "prefix" else end + 1
+                span = words.span(start, stop)
+                found.extend((*span, entry) for entry in entries)
+        return _without_overlaps(found)
+
+    def lemma_hits(self, words: Words, first: int, last: int) -> list[Hit]:
+        """Russian lemma cues among the words ``first``..``last`` (a candidate sentence)."""
+        if not self.lemmas:
+            return []
+        text = words.original
+        found = []
+        for index in range(first, last):
+            word = text[words.starts[index] : words.ends[index]].casefold()
+            if not _CYRILLIC_WORD.match(word):
+                continue
+            for lemmas, entry in self.lemmas.get(morphology.lemma(word), ()):
+                end = index + len(lemmas)
+                if end > last:
+                    continue
+                following = (
+                    morphology.lemma(text[words.starts[i] : words.ends[i]].casefold())
+                    for i in range(index + 1, end)
+                )
+                if all(a == b for a, b in zip(lemmas[1:], following, strict=False)):
+                    found.append((words.starts[index], words.ends[end - 1], entry))
+        return [Hit(*hit) for hit in found]
+
+
+def _without_overlaps(found: list[tuple[int, int, CueEntry]]) -> list[Hit]:
+    found.sort(key=lambda hit: (hit[0] - hit[1], hit[0]))
+    chosen: list[tuple[int, int, CueEntry]] = []
+    for hit in found:
+        same_span = [c for c in chosen if c[0] == hit[0] and c[1] == hit[1]]
+        if same_span or not any(c[0] < hit[1] and hit[0] < c[1] for c in chosen):
+            chosen.append(hit)
+    chosen.sort(key=lambda hit: hit[0])
+    return [Hit(*hit) for hit in chosen]
+
+
+# --- roll-up ---------------------------------------------------------------------------------
+
+
+class RollUp:
+    """Actors to the state or organisation they belong to on a day, through affiliations."""
+
+    def __init__(self, kinds: dict[int, str], names: dict[int, str], parents: dict):
+        self.kinds, self.names, self.parents = kinds, names, parents
+        self._memo: dict[tuple[int, dt.date], int] = {}
+        digest = hashlib.sha256(repr(sorted(parents.items())).encode()).hexdigest()
+        self.version = digest[:16]
+
+    @classmethod
+    def from_database(cls) -> RollUp:
+        from relations.models import Actor, Affiliation
+
+        kinds, names = {}, {}
+        for actor_id, kind, name in Actor.objects.values_list("id", "kind", "name"):
+            kinds[actor_id], names[actor_id] = kind, name
+        parents: dict[int, list] = {}
+        rows = Affiliation.objects.order_by("actor_id", "start_date", "id").values_list(
+            "actor_id", "parent_id", "start_date", "end_date"
+        )
+        for actor_id, parent_id, start, end in rows:
+            parents.setdefault(actor_id, []).append((parent_id, start, end))
+        return cls(kinds, names, parents)
+
+    def __call__(self, actor_id: int, day: dt.date) -> int:
+        key = (actor_id, day)
+        rolled = self._memo.get(key)
+        if rolled is None:
+            rolled = self._memo[key] = self._roll(actor_id, day)
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+        return rolled
+
+    def _roll(self, actor_id: int, day: dt.date) -> int:
+        seen = {actor_id}
+        while self.kinds.get(actor_id) not in ROLLED_UP_KINDS:
+            parent = next(
+                (
+                    parent
+                    for parent, start, end in self.parents.get(actor_id, ())
+                    if (start is None or start <= day) and (end is None or day <= end)
+                ),
+                None,
+            )
+            if parent is None or parent in seen:
+                break
+            seen.add(parent)
+            actor_id = parent
+        return actor_id
+
+
+# --- one article ---------------------------------------------------------------------------
+
+
+class Mention(NamedTuple):
+    start: int
+    end: int
+    named: int
+    rolled: int
+    first_word: int
+    last_word: int
+    alias: str
+
+
+@dataclass
+class Decision:
+    source: Mention
+    target: Mention
+    rule: str
+    certainty: float
+    symmetric: bool
 
 
 class Coder:
     version = ""
 
+    def __init__(self, lexicon: Lexicon, gazetteer: Gazetteer, roll_up: RollUp, gazetteer_id=""):
+        self.lexicon, self.gazetteer, self.roll_up = lexicon, gazetteer, roll_up
+        self.version = f"{lexicon.version}-{roll_up.version}-{gazetteer_id}"[:64]
+
     def code(self, title: str, text: str, language: str, day: dt.date) -> list[Coded]:
-        raise NotImplementedError
+        article = _article_text(title, text)
+        if not article:
+            return []
+        words = words_of(article)
+        mentions = self.gazetteer.spans(article, words)
+        if len({a for m in mentions for a, _ in m.actors[:1]}) < 2:
+            return []
+        hits = self.lexicon.hits(words)
+        title_end = len(_clean(title or ""))
+        if any(h.entry.polarity == "stop" and h.start < title_end for h in hits):
+            return []
+        # A cue inside an actor's name ("Islamic Resistance Movement") is part of the name.
+        hits = [h for h in hits if not _inside_any(h, mentions)]
+        coded: dict[tuple[int, int, str], Coded] = {}
+        mention_starts = [m.start for m in mentions]
+        hit_starts = [h.start for h in hits]
+        for start, end in sentences(article, MAX_SENTENCES):
+            if end - start > MAX_SENTENCE_CHARS:
+                continue
+            low, high = (
+                bisect.bisect_left(mention_starts, start),
+                bisect.bisect_left(mention_starts, end),
+            )
+            in_sentence = mentions[low:high][:MAX_MENTIONS_PER_SENTENCE]
+            if len({m.actors[0][0] for m in in_sentence}) < 2:
+                continue
+            sentence_hits = hits[
+                bisect.bisect_left(hit_starts, start) : bisect.bisect_left(hit_starts, end)
+            ]
+            sentence = _Sentence(self, article, words, start, end, language, day, in_sentence)
+            sentence_hits = sentence.with_lemma_hits(sentence_hits)
+            for result in sentence.code(sentence_hits, is_title=start < title_end):
+                key = (result.source_id, result.target_id, result.category)
+                reverse = (result.target_id, result.source_id, result.category)
+                if result.symmetric and reverse in coded:
+                    key = reverse
+                if key not in coded or coded[key].confidence < result.confidence:
+                    coded[key] = result
+        return list(coded.values())
+
+
+def _clean(text: str) -> str:
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def _article_text(title: str, text: str) -> str:
+    """The headline and the body as one text; the headline ends its own sentence."""
+    title, text = _clean(title or ""), _clean((text or "")[: MAX_TEXT_CHARS * 4])
+    if text.startswith(title) and title:
+        text = text[len(title) :].lstrip(" .:-–—\n")
+    return f"{title}\n{text}"[:MAX_TEXT_CHARS].strip()
+
+
+def _inside_any(hit: Hit, mentions: list[MentionSpan]) -> bool:
+    index = bisect.bisect_right([m.start for m in mentions], hit.start) - 1
+    return index >= 0 and mentions[index].start <= hit.start and hit.end <= mentions[index].end
+
+
+class _Sentence:
+    """One sentence being coded: its actors, its cues, and the rules of its language."""
+
+    def __init__(self, coder, article, words, start, end, language, day, spans):
+        self.coder, self.article, self.words = coder, article, words
+        self.start, self.end, self.day = start, end, day
+        self.text = article[start:end]
+        # The script decides the rules when a feed mislabels its language.
+        self.language = _language_of(self.text, language)
+        word_starts = words.starts
+        self.first_word = bisect.bisect_left(word_starts, start)
+        self.last_word = bisect.bisect_left(word_starts, end)
+        self.mentions = []
+        for span in spans:
+            named, alias = span.actors[0]
+            first = bisect.bisect_left(word_starts, span.start)
+            last = bisect.bisect_left(word_starts, span.end) - 1
+            rolled = coder.roll_up(named, day)
+            self.mentions.append(Mention(span.start, span.end, named, rolled, first, last, alias))
+
+    def with_lemma_hits(self, hits: list[Hit]) -> list[Hit]:
+        if self.language != "ru" or not self.coder.lexicon.lemmas:
+            return hits
+        lemma_hits = self.coder.lexicon.lemma_hits(self.words, self.first_word, self.last_word)
+        lemma_hits = [
+            h for h in lemma_hits if not any(h.start < o.end and o.start < h.end for o in hits)
+        ]
+        return sorted(hits + lemma_hits, key=lambda h: h.start) if lemma_hits else hits
+
+    # --- words around a place ----------------------------------------------------------
+
+    def word(self, index: int) -> str:
+        if not self.first_word <= index < self.last_word:
+            return ""
+        return self.article[self.words.starts[index] : self.words.ends[index]].casefold()
+
+    def word_index(self, position: int) -> int:
+        return bisect.bisect_left(self.words.starts, position)
+
+    def attached(self, mention: Mention) -> str:
+        """The letters written onto the first word of a Hebrew or Arabic mention ("ול")."""
+        surface = normalise(self.article[mention.start : mention.end]).strip()
+        alias = normalise(mention.alias).strip()
+        return surface[: len(surface) - len(alias)] if surface.endswith(alias) else ""
+
+    def after_preposition(self, mention: Mention) -> bool:
+        if self.language in ATTACHED_PREPOSITIONS:
+            letters = self.attached(mention)
+            if any(letter in ATTACHED_PREPOSITIONS[self.language] for letter in letters):
+                return True
+        return self.word(mention.first_word - 1) in PREPOSITIONS.get(self.language, ())
+
+    def locative(self, mention: Mention) -> bool:
+        letter = ATTACHED_LOCATIVE.get(self.language)
+        if letter and letter in self.attached(mention):
+            return True
+        return self.word(mention.first_word - 1) in LOCATIVES.get(self.language, ())
+
+    def targets(self, cue: Hit, mentions: list[Mention], source: Mention) -> list[Mention]:
+        """The actors that may be the target, in order: not the source's side, and not a
+        place unless the cue is a meeting."""
+        found = [m for m in mentions if m.rolled != source.rolled]
+        if cue.entry.category != Category.CONSULT:
+            found = [m for m in found if not self.locative(m)]
+        return found
+
+    def joined(self, first: Mention, second: Mention) -> bool:
+        """Whether ``first`` and ``second`` are joined by "and" ("Putin and Netanyahu")."""
+        between = range(first.last_word + 1, second.first_word)
+        if len(between) == 1 and self.word(between[0]) in AND_WORDS:
+            return True
+        conjunction = ATTACHED_AND.get(self.language)
+        return not between and bool(conjunction) and self.attached(second).startswith(conjunction)
+
+    # --- coding -----------------------------------------------------------------------------
+
+    def code(self, hits: list[Hit], *, is_title: bool) -> list[Coded]:
+        if any(h.entry.polarity == "stop" for h in hits):
+            return []
+        acts = [h for h in hits if h.entry.polarity == "act"][:MAX_CUES_PER_SENTENCE]
+        # Clear verbs first, in text order; weak cues (nouns such as "delegation", words of
+        # several senses) only when no clear one has a source and a target.
+        acts.sort(key=lambda h: h.entry.weight < WEAK_CUE)
+        negations = [h for h in hits if h.entry.polarity == "negation"]
+        reports = [h for h in hits if h.entry.polarity == "report"]
+        denial = next((h for h in negations if h.entry.category), None)
+        for cue in acts:
+            if denial is not None and denial.start < cue.start:
+                break
+            if self.negated(cue, negations):
+                continue
+            decisions = self.decide(cue, reports)
+            if decisions:
+                return [self.coded(cue, d, reports, is_title) for d in decisions]
+        if denial is not None:
+            return self.code_denial(denial, hits, is_title)
+        return []
+
+    def negated(self, cue: Hit, negations: list[Hit]) -> bool:
+        cue_word = self.word_index(cue.start)
+        return any(
+            0 < cue_word - self.word_index(n.start) <= NEGATION_REACH
+            for n in negations
+            if not n.entry.category
+        )
+
+    def decide(self, cue: Hit, reports: list[Hit]) -> list[Decision]:
+        """The source and target(s) of an act cue, or nothing when the sentence does not
+        say who did it to whom."""
+        region = self.start
+        for report in reports:
+            if report.end <= cue.start:
+                region = max(region, report.end)
+        mentions = [m for m in self.mentions if m.start >= region or m.start >= cue.end]
+        before = [m for m in mentions if m.end <= cue.start]
+        after = [m for m in mentions if m.start >= cue.end]
+        symmetric = cue.entry.symmetric
+        decided = (
+            self.passive(cue, before, after)
+            or (self.by_case(cue, mentions) if self.language == "ru" else None)
+            or self.coordinated(cue, before, after, symmetric)
+            or self.by_position(cue, before, after, symmetric)
+        )
+        if decided is None:
+            return []
+        source, target, rule, certainty = decided
+        if source.rolled == target.rolled:
+            return []
+        decisions = [Decision(source, target, rule, certainty, symmetric)]
+        if not symmetric:
+            # Joined subjects or objects: "Russia and Iran condemned Israel", "urged Israel
+            # and Hamas".
+            for other in self.joined_to(source, mentions, backwards=True):
+                decisions.append(Decision(other, target, rule, certainty * 0.9, False))
+            for other in self.joined_to(target, mentions, backwards=False):
+                decisions.append(Decision(source, other, rule, certainty * 0.9, False))
+        return [d for d in decisions if d.source.rolled != d.target.rolled]
+
+    def joined_to(self, mention: Mention, mentions: list[Mention], *, backwards: bool):
+        index = mentions.index(mention)
+        step = -1 if backwards else 1
+        current = mention
+        found = []
+        while 0 <= index + step < len(mentions) and len(found) < 3:
+            other = mentions[index + step]
+            pair = (other, current) if backwards else (current, other)
+            if not self.joined(*pair):
+                break
+            if other.rolled != mention.rolled:
+                found.append(other)
+            current, index = other, index + step
+        return found
+
+    def passive(self, cue: Hit, before: list[Mention], after: list[Mention]):
+        """The agent after "by": "was received by Bogdanov", "condemned by Israel"."""
+        if self.language != "en" or not before or not after:
+            return None
+        cue_first, cue_last = self.word_index(cue.start), self.word_index(cue.end) - 1
+        agent = after[0]
+        by = next(
+            (
+                i
+                for i in range(cue_last + 1, min(cue_last + 3, agent.first_word))
+                if self.word(i) in BY_WORDS
+            ),
+            None,
+        )
+        if cue.entry.passive:
+            by = agent.first_word - 1 if agent.first_word - cue_last <= 4 else None
+        if by is None or agent.first_word - by > 3:
+            return None
+        auxiliary = any(
+            self.word(i) in PASSIVE_AUXILIARIES for i in range(cue_first - 2, cue_first)
+        )
+        patient = self.subject(before)
+        if patient is None:
+            return None
+        certainty = 0.95 if auxiliary or cue.entry.passive else 0.85
+        return agent, patient, "the agent after “by” (passive voice)", certainty
+
+    def by_case(self, cue: Hit, mentions: list[Mention]):
+        """Russian: the subject is in the nominative. Word order is free, but the subject
+        usually comes first: the nearest actor before the verb that may be nominative, and
+        only when none may be, the likeliest one after it ("Делегацию ХАМАС принял
+        Богданов")."""
+        before = [m for m in mentions if m.end <= cue.start and self.nominative(m)]
+        if before:
+            source, place = before[-1], "before"
+        else:
+            after = [(self.nominative(m), m) for m in mentions if m.start >= cue.end]
+            best = max((score for score, _ in after), default=0)
+            if best == 0:
+                return None
+            source, place = next(m for score, m in after if score == best), "after"
+        others = self.targets(cue, mentions, source)
+        targets = [m for m in others if m.start >= cue.end] or others
+        if not targets:
+            return None
+        return source, targets[0], f"the subject (nominative) {place} the verb", 0.9
+
+    def nominative(self, mention: Mention) -> int:
+        """2: surely the nominative subject; 1: may be; 0: not (after a preposition, or the
+        complement of a noun in another case, as in "делегацию ХАМАС")."""
+        previous = self.word(mention.first_word - 1)
+        if previous:
+            parsed = morphology.parse(previous)
+            if parsed.pos == "PREP":
+                return 0
+            if parsed.pos == "NOUN" and parsed.case and parsed.case != "nomn":
+                return 0
+        parsed = morphology.parse(self.word(mention.first_word))
+        if "nomn" not in parsed.cases:
+            return 0
+        return 2 if parsed.case == "nomn" else 1
+
+    def coordinated(self, cue: Hit, before: list[Mention], after: list[Mention], symmetric):
+        """ "Putin and Netanyahu discussed...", "talks between Russia and Iran"."""
+        if not symmetric:
+            return None
+        for group in (before[-2:], after[:2]):
+            if len(group) == 2 and self.joined(*group) and group[0].rolled != group[1].rolled:
+                return group[0], group[1], "the pair joined by “and” (symmetric)", 0.95
+        return None
+
+    def by_position(self, cue: Hit, before: list[Mention], after: list[Mention], symmetric):
+        subject = self.subject(before)
+        certainty = 0.9
+        if subject is None and before and before[0].first_word - self.first_word <= 3:
+            # "وفد من حماس يزور موسكو": the actor the sentence opens with, after a preposition
+            # inside its subject ("a delegation of Hamas").
+            subject, certainty = before[0], 0.7
+        if subject is not None:
+            targets = self.targets(cue, after, subject)
+            if not targets and symmetric:
+                targets = self.targets(cue, before, subject)
+            if targets:
+                return subject, targets[0], "the subject before the verb", certainty
+            return None
+        # Verb-first (Hebrew, Arabic), or a nominal cue before its pair ("talks with").
+        if after and (self.language in ("he", "ar") or (symmetric and self.language == "en")):
+            source = after[0]
+            targets = self.targets(cue, after[1:], source)
+            if targets:
+                return source, targets[0], "the subject after the verb (verb-first)", 0.8
+        return None
+
+    def subject(self, before: list[Mention]) -> Mention | None:
+        """The actor before the verb that is its subject: the nearest one not after a
+        preposition."""
+        for mention in reversed(before):
+            if not self.after_preposition(mention):
+                return mention
+        return None
+
+    def claimant(self, cue: Hit, decision: Decision, reports: list[Hit]):
+        """The report word governing the act and the actor who claims it, if any."""
+        pair = {decision.source.rolled, decision.target.rolled}
+        best = None
+        for report in reports:
+            if report.end <= cue.start:
+                best = report  # the nearest before the act
+        if best is None:
+            best = next((r for r in reports if r.start >= cue.end), None)
+        if best is None:
+            return None, None
+        report_first = self.word_index(best.start)
+        report_last = self.word_index(best.end) - 1
+        candidates = [
+            m
+            for m in self.mentions
+            if m not in (decision.source, decision.target)
+            and (0 < report_first - m.last_word <= 6 or 0 < m.first_word - report_last <= 3)
+        ]
+        candidates.sort(key=lambda m: (m.rolled in pair, m.start > best.start))
+        return best, (candidates[0] if candidates else None)
+
+    def coded(self, cue: Hit, decision: Decision, reports: list[Hit], is_title: bool) -> Coded:
+        entry = cue.entry
+        source, target = decision.source, decision.target
+        report, claimant = self.claimant(cue, decision, reports)
+        allegation = (claimant is not None and claimant.rolled != source.rolled) or (
+            claimant is None and report is not None and report.entry.weight >= STRONG_REPORT
+        )
+        kind = "allegation" if allegation else (entry.kind_hint or default_kind(entry.category))
+        spans = {"source": self.local(source), "target": self.local(target), "cue": self.local(cue)}
+        cue_text = self.article[cue.start : cue.end]
+        explanation = (
+            f"cue: «{cue_text}» → {entry.category}; source: "
+            f"{self.article[source.start : source.end]}, {decision.rule}"
+        )
+        claimant_id = None
+        if allegation:
+            explanation += "; a reported claim"
+            if claimant is not None:
+                claimant_id = claimant.named
+                spans["claimant"] = self.local(claimant)
+                explanation += f" by {self.article[claimant.start : claimant.end]}"
+            explanation += f" («{self.article[report.start : report.end]}»): an allegation"
+        if decision.symmetric:
+            explanation += "; symmetric: coded once for the pair"
+        return Coded(
+            source_id=source.rolled,
+            target_id=target.rolled,
+            source_named_id=source.named,
+            target_named_id=target.named,
+            category=str(entry.category),
+            kind=kind,
+            score=default_score(entry.category),
+            confidence=self.confidence(cue, decision, allegation, is_title),
+            quote=self.text,
+            cue=cue_text[:200],
+            explanation=explanation,
+            spans=spans,
+            claimant_id=claimant_id,
+            symmetric=decision.symmetric,
+        )
+
+    def code_denial(self, denial: Hit, hits: list[Hit], is_title: bool) -> list[Coded]:
+        """ "X denies Y's claims that...": X rejects Y. Without an accuser named, nothing."""
+        before = [m for m in self.mentions if m.end <= denial.start]
+        denier = self.subject(before) or (
+            next((m for m in self.mentions if m.start >= denial.end), None)
+            if self.language in ("he", "ar")
+            else None
+        )
+        if denier is None:
+            return []
+        claims = [h for h in hits if h.entry.polarity == "report" and h.start >= denial.end]
+        accuser = None
+        for claim in claims[:1]:
+            claim_first = self.word_index(claim.start)
+            claim_last = self.word_index(claim.end) - 1
+            near = [
+                m
+                for m in self.mentions
+                if m.rolled != denier.rolled
+                and (0 < claim_first - m.last_word <= 2 or 0 < m.first_word - claim_last <= 2)
+            ]
+            accuser = near[0] if near else None
+        if accuser is None:
+            return []
+        decision = Decision(denier, accuser, "the one who denies, before the denial", 0.8, False)
+        coded = self.coded(denial, decision, [], is_title)
+        explanation = (
+            coded.explanation
+            + f"; a denial of claims by {self.article[accuser.start : accuser.end]}"
+        )
+        return [Coded(**{**coded.__dict__, "kind": "statement", "explanation": explanation})]
+
+    def local(self, span) -> list[int]:
+        return [span.start - self.start, span.end - self.start]
+
+    def confidence(self, cue: Hit, decision: Decision, allegation: bool, is_title: bool) -> float:
+        cue_word = self.word_index(cue.start)
+        gap = max(
+            abs(cue_word - decision.source.last_word), abs(decision.target.first_word - cue_word)
+        )
+        distance = 1.0 if gap <= 4 else max(0.6, 1 - 0.03 * (gap - 4))
+        value = (0.35 + 0.55 * min(1.0, cue.entry.weight)) * decision.certainty * distance
+        if allegation:
+            value *= 0.9
+        if not is_title:
+            value *= 0.95
+        return round(min(0.99, max(0.05, value)), 3)
+
+
+def _language_of(text: str, declared: str) -> str:
+    for character in text:
+        if "\u0590" <= character <= "\u05ff":
+            return "he"
+        if "\u0600" <= character <= "\u06ff":
+            return "ar"
+        if "\u0400" <= character <= "\u04ff":
+            return "ru"
+    return declared if declared in ("en", "ru", "he", "ar") and declared != "ru" else "en"
+
+
+# --- the process's coder -----------------------------------------------------------------
+
+_lexicon: tuple[tuple, Lexicon] | None = None
+_roll_up: tuple[str, RollUp] | None = None
+_coder: tuple[tuple, Coder] | None = None
 
 
 def get_coder() -> Coder:
-    raise NotImplementedError
+    """The coder of the database's cues, aliases and affiliations, built once per process and
+    rebuilt when any of them changes (the lexicon version and the Cue table's state, the
+    gazetteer's own check, the data version that affiliation changes bump)."""
+    global _lexicon, _roll_up, _coder
+    state = lexicon_state()
+    if _lexicon is None or _lexicon[0] != state:
+        _lexicon = (state, Lexicon(current_cues(state)))
+    data_version = caching.data_version()
+    if _roll_up is None or _roll_up[0] != data_version or not data_version:
+        _roll_up = (data_version, RollUp.from_database())
+    gazetteer = get_gazetteer()
+    fingerprint = (id(_lexicon[1]), id(_roll_up[1]), id(gazetteer))
+    if _coder is None or _coder[0] != fingerprint:
+        gazetteer_id = f"{gazetteer.alias_count}.{gazetteer.key_count}"
+        _coder = (fingerprint, Coder(_lexicon[1], gazetteer, _roll_up[1], gazetteer_id))
+    return _coder[1]

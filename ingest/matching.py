@@ -89,6 +89,14 @@ class ActorMatch(NamedTuple):
     alias: str  # the alias text of the first occurrence
 
 
+class MentionSpan(NamedTuple):
+    """One mention in the original text: ``text[start:end]`` is the words that matched."""
+
+    start: int
+    end: int
+    actors: tuple[tuple[int, str], ...]  # (actor id, alias text): one, or more when ambiguous
+
+
 @dataclass(frozen=True)
 class AliasEntry:
     actor_id: int
@@ -118,6 +126,64 @@ def normalise(text: str, *, fold: bool = True) -> str:
                 continue
         words.append(token)
     return f" {' '.join(words)} "
+
+
+# A word as ``normalise`` keeps it: letters and digits, with the decorations it removes.
+_WORD = re.compile(r"(?:[^\W_]|[" + _DECORATION + r"])+")
+
+
+class Words(NamedTuple):
+    """A text cut into words, with the words normalised as ``normalise`` would and joined the
+    same way, so that a hit in ``folded`` (or ``exact``) maps back to the original text."""
+
+    folded: str  # " word word ... ", as normalise(text)
+    starts: list[int]  # where each word starts in the original text
+    ends: list[int]
+    folded_starts: list[int]  # where each word starts in ``folded``
+    original: str
+
+    @property
+    def exact(self) -> str:
+        return _exact_words(self.original)
+
+    def span(self, start: int, end: int, starts: list[int] | None = None) -> tuple[int, int]:
+        """The original span of the words from ``start`` to ``end`` in ``folded`` (a hit
+        always starts and ends on a word's edge)."""
+        starts = self.folded_starts if starts is None else starts
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_left(starts, end) - 1
+        return self.starts[first], self.ends[max(first, last)]
+
+    def word_index(self, position: int) -> int:
+        """The index of the word that holds (or follows) ``position`` of ``folded``."""
+        return max(0, bisect.bisect_right(self.folded_starts, position) - 1)
+
+
+def _rewrite(word: str) -> str:
+    return _REWRITTEN.sub(lambda m: _SPELLING_VARIANTS.get(m.group(), ""), word)
+
+
+def words_of(text: str) -> Words:
+    """``text`` (NFC, as the caller stores it) cut into words, normalised like ``normalise``."""
+    starts, ends, parts, folded_starts = [], [], [], []
+    position = 1
+    for match in _WORD.finditer(text):
+        word = _rewrite(match.group().casefold())
+        if not word:
+            continue
+        starts.append(match.start())
+        ends.append(match.end())
+        folded_starts.append(position)
+        parts.append(word)
+        position += len(word) + 1
+    return Words(f" {' '.join(parts)} ", starts, ends, folded_starts, text)
+
+
+@functools.lru_cache(maxsize=16)
+def _exact_words(text: str) -> str:
+    # Words are kept in the same order with their case; a word whose length folding changed
+    # (ß → ss) shifts the rest, so exact hits are mapped with their own word starts.
+    return f" {' '.join(w for m in _WORD.finditer(text) if (w := _rewrite(m.group())))} "
 
 
 def alias_forms(normalised_alias: str, original: str) -> list[str]:
@@ -208,6 +274,28 @@ class Gazetteer:
                 )
         return found
 
+    def spans(self, text: str, words: Words | None = None) -> list[MentionSpan]:
+        """Every mention in ``text`` with its place in the original text (not the normalised
+        one), in order; overlapping hits resolved longest first, as ``match`` does. Pass
+        ``words_of(text)`` when the caller has it already (the coder matches cues on it)."""
+        if not text:
+            return []
+        words = words or words_of(text)
+        hits = []
+        if self._folded is not None:
+            for start, end, actors in self._hits(self._folded, words.folded):
+                hits.append((*words.span(start, end), actors))
+        if self._exact is not None:
+            exact = words.exact
+            exact_starts = _starts_of(exact)
+            for start, end, actors in self._hits(self._exact, exact):
+                hits.append((*words.span(start, end, exact_starts), actors))
+        if not hits:
+            return []
+        chosen = _longest_without_overlap(hits)
+        chosen.sort()
+        return [MentionSpan(start, end, actors) for start, end, actors in chosen]
+
     def _automaton(self, table: dict[str, dict[int, str]], interned: dict[tuple, int]):
         if not table:
             return None
@@ -237,6 +325,14 @@ class Gazetteer:
 
 _LENGTH_BITS = 9
 _MAX_KEY_LENGTH = (1 << _LENGTH_BITS) - 1
+
+
+def _starts_of(joined: str) -> list[int]:
+    starts, position = [], 1
+    for word in joined[1:-1].split(" "):
+        starts.append(position)
+        position += len(word) + 1
+    return starts
 
 
 def _longest_without_overlap(hits):

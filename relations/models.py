@@ -537,6 +537,7 @@ class Cue(models.Model):
         ACT = "act", "Codes the category"
         NEGATION = "negation", "Denial or negation: the act is not coded"
         REPORT = "report", "Reported claim: coded as an allegation of the act"
+        STOP = "stop", "Sport, culture, markets: a sentence with it is not coded"
 
     category = models.CharField(max_length=10, choices=Category.choices, blank=True)
     language = models.CharField(max_length=2, choices=Language.choices)
@@ -566,3 +567,9 @@ class Cue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language}: «{self.phrase}» → {self.category or self.polarity}"
+
+    def clean(self) -> None:
+        if self.polarity == self.Polarity.ACT and not self.category:
+            raise ValidationError({"category": "A cue that codes an act needs its category."})
+        if not self.phrase.strip():
+            raise ValidationError({"phrase": "A cue needs a phrase."})

@@ -10,7 +10,8 @@ A cached answer (a chart, a pair's series, a summary, a page count) is keyed by
 - what the caller asked for.
 So a stale answer is never served and nothing needs deleting: old keys expire. The gazetteer
 version does the same for each process's compiled gazetteer (ingest.matching), renewed after
-every committed change to aliases or actors.
+every committed change to aliases or actors, and the lexicon version for the compiled cue
+lexicon (relations.lexicon, read by the coder and the event form's category guess).
 
 A cache outage never fails a page or a fetch: see ``tolerate_outage``. Within a web request
 the versions and newest ids are read once (``request_memo``): a page asks for a dozen cached
@@ -37,6 +38,7 @@ T = TypeVar("T")
 
 DATA_VERSION_KEY = "relations:data-version"
 GAZETTEER_VERSION_KEY = "ingest:gazetteer-version"
+LEXICON_VERSION_KEY = "relations:lexicon-version"
 # Bump when the shape of a cached answer changes (the versions only change with the data).
 FORMAT = 4
 # Charts, series and summaries: a version bump makes them unreachable long before this.
@@ -132,6 +134,15 @@ def gazetteer_version() -> str:
 
 def bump_gazetteer_version() -> None:
     _bump(GAZETTEER_VERSION_KEY)
+
+
+def lexicon_version() -> str:
+    """Renewed after every committed change to the cue lexicon, in any process."""
+    return _version(LEXICON_VERSION_KEY)
+
+
+def bump_lexicon_version() -> None:
+    _bump(LEXICON_VERSION_KEY)
 
 
 def _version(key: str) -> str:

@@ -1,17 +1,21 @@
-"""``manage.py load_seeds [--with-samples] [--dir PATH]``: load the seed actors, events and
-feeds (and the offline sample articles), updating in place; a second run reports no change."""
+"""``manage.py load_seeds [--with-samples] [--dir PATH]``: load the seed actors, events, feeds
+and cue lexicon (and the offline sample articles), updating in place; a second run reports no
+change."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from ingest.seeding import load_seeds
+from relations.lexicon import apply_lexicon, read_lexicon
 from relations.seeding import SeedError, default_seed_dir
 
 
 class Command(BaseCommand):
     help = (
-        "Load the seed data from YAML (actors, the seed article's events, default feeds), "
+        "Load the seed data from YAML (actors, the seed article's events, default feeds, the "
+        "cue lexicon), "
         "updating existing records in place. A bad file stops the load and changes nothing."
     )
 
@@ -30,7 +34,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, with_samples: bool, dir: Path | None, **options):
         try:
-            report = load_seeds(dir, with_samples=with_samples)
+            # The lexicon is read and checked first, and written in the same transaction as
+            # the rest: a bad cue file stops the load before anything changes.
+            cues = read_lexicon(dir)
+            with transaction.atomic():
+                report = load_seeds(dir, with_samples=with_samples)
+                apply_lexicon(cues, report)
         except SeedError as exc:
             raise CommandError(f"Nothing was loaded. {exc}") from None
         for line in report.lines():
