@@ -33,12 +33,14 @@ from relations.forms import (
     SourceForm,
     SourceInlineFormSet,
 )
+from relations.lexicon import invalidate_lexicon
 from relations.models import (
     Action,
     Actor,
     Affiliation,
     Alias,
     Allegation,
+    Cue,
     Event,
     Interaction,
     Meeting,
@@ -267,6 +269,30 @@ class AffiliationAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "parent"]
     search_fields = ["actor__name", "parent__name", "role"]
     autocomplete_fields = ["actor", "parent"]
+
+
+@admin.register(Cue)
+class CueAdmin(admin.ModelAdmin):
+    """The cue lexicon (seeds/cues-*.yaml, relations.lexicon). The model's own checks refuse an
+    unknown category or an empty phrase on the field; a saved change rebuilds the machine
+    coder and the event form's guess in every process once it commits."""
+
+    list_display = ["phrase", "language", "category", "polarity", "match", "kind_hint", "weight"]
+    list_filter = ["language", "polarity", "category", "match"]
+    search_fields = ["phrase", "note"]
+    readonly_fields = ["updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        invalidate_lexicon()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        invalidate_lexicon()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        invalidate_lexicon()
 
 
 # --- events -------------------------------------------------------------------------------
