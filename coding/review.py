@@ -224,6 +224,9 @@ def story_draft(story: Story, suggestions: list[Suggestion] | None = None) -> Ev
     suggestions = ranked_suggestions(story) if suggestions is None else suggestions
     if not suggestions:
         raise ReviewError("This story has no coded article left: nothing to make an event of.")
+    if story.source_id == story.target_id:
+        # Two people of one state, rolled up: no interaction can run from an actor to itself.
+        raise ReviewError("Both sides of this story are one actor: edit it into an event by hand.")
     best = suggestions[0]
     claimant_id = next((s.claimant_id for s in suggestions if s.claimant_id), None)
     roles = _roles(story, best, claimant_id)

@@ -15,11 +15,13 @@ NOON = dt.datetime(2026, 2, 17, 12, 0, tzinfo=dt.UTC)
 
 
 def spans_of(quote: str, **words: str) -> dict[str, list[int]]:
-    """{"source": [s, e], ...}: where each of ``words`` first occurs in ``quote``."""
+    """{"source": [s, e], ...}: where each of ``words`` first occurs in ``quote`` (those
+    that do)."""
     spans = {}
     for key, word in words.items():
-        start = quote.index(word)
-        spans[key] = [start, start + len(word)]
+        start = quote.find(word)
+        if word and start >= 0:
+            spans[key] = [start, start + len(word)]
     return spans
 
 
@@ -36,8 +38,8 @@ def make_story(
     first_seen: dt.datetime = NOON,
 ) -> Story:
     """A story of ``source`` → ``target`` with one article per report: (outlet, language,
-    evidence sentence, confidence). The sentence names both actors and the cue (spans found
-    by name); the article's title is the sentence."""
+    evidence sentence, confidence). The spans mark the actors and the cue where the sentence names
+    them; the article's title is the sentence."""
     reports = reports or [
         ("Reuters", "en", f"{source.name} {cue} {target.name} in Moscow.", 0.9),
         ("TASS", "ru", f"{source.name} {cue} {target.name}, said the ministry.", 0.7),
@@ -65,10 +67,8 @@ def make_story(
             language=language,
             published_at=first_seen + dt.timedelta(hours=n),
         )
-        words = {"source": source.name, "target": target.name}
-        if cue in quote:
-            words["cue"] = cue
-        if claimant is not None and claimant.name in quote:
+        words = {"source": source.name, "target": target.name, "cue": cue}
+        if claimant is not None:
             words["claimant"] = claimant.name
         Suggestion.objects.create(
             article=article,

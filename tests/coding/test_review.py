@@ -13,6 +13,7 @@ from coding.models import ReviewStatus, Story
 from ingest.models import Article
 from relations.models import Action, Allegation, Event, Meeting, Source, Statement
 from tests import factories
+from tests.browser.test_inbox import longest_real_entries
 from tests.coding.review_support import NOON, make_story
 
 pytestmark = pytest.mark.django_db
@@ -308,3 +309,31 @@ def test_the_draft_is_what_accept_saves(editor, russia, hamas):
     assert [s["quote"] for s in draft.sources] == list(
         event.sources.order_by("published_at").values_list("quote", flat=True)
     )
+
+
+def test_a_story_of_one_actor_with_itself_is_refused(editor, russia):
+    story = make_story(russia, russia, reports=[("Reuters", "en", "Russia met Russia.", 0.9)])
+
+    with pytest.raises(review.ReviewError, match="one actor"):
+        review.accept(story, editor)
+    assert not Event.objects.exists()
+
+
+def test_real_headlines_and_outlets_fit_the_event_and_its_sources(editor, russia, hamas):
+    """The longest real headlines of the shared corpus, as evidence sentences and titles, from
+    their real outlets: every copy fits its column and the quote is kept whole."""
+    entries = longest_real_entries(25)
+    stories = [
+        make_story(russia, hamas, cue="", reports=[(outlet[:300], "en", title, 0.9)])
+        for outlet, title, _, _ in entries
+    ]
+
+    events = [review.accept(story, editor, publish=True) for story in stories]
+
+    for event, (_, title, _, _) in zip(events, entries, strict=True):
+        assert len(event.title) <= Event._meta.get_field("title").max_length
+        [source] = event.sources.all()
+        assert source.quote == title
+        assert len(source.outlet) <= Source._meta.get_field("outlet").max_length
+        assert len(source.title) <= Source._meta.get_field("title").max_length
+    assert Event.objects.filter(status=Event.Status.PUBLISHED).count() == len(entries)
