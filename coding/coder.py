@@ -81,8 +81,9 @@ MAX_SENTENCES = 60
 MAX_SENTENCE_CHARS = 2_000
 MAX_MENTIONS_PER_SENTENCE = 12
 MAX_CUES_PER_SENTENCE = 8
-# How many words before an act cue a negation still negates it ("did not formally condemn").
-NEGATION_REACH = 3
+# How many words before an act cue a negation still negates it ("has no plans to meet"), within
+# one clause (no comma or semicolon between).
+NEGATION_REACH = 5
 # Cues weaker than this are tried only after the others.
 WEAK_CUE = 0.65
 # A report word this strong makes an allegation even when no claimant is named.
@@ -124,7 +125,7 @@ ATTACHED_AND = {"he": "ו", "ar": "و"}
 # Places: "in Moscow", "в Москве", "במוסקבה", "في موسكو" name where, not whom (except for a
 # meeting, whose place is its host).
 LOCATIVES = {
-    "en": frozenset({"in", "at", "inside"}),
+    "en": frozenset({"in", "at", "inside", "through", "via"}),
     "ru": frozenset({"в", "во"}),
     "ar": frozenset({"في"}),
 }
@@ -139,6 +140,7 @@ VERB_PREFIXES = {
 ARABIC_ARTICLES = ("ال", "وال", "بال", "فال", "كال", "لل")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _CYRILLIC_WORD = re.compile("[\u0400-\u04ff]")
+_CLAUSE_BREAK = re.compile("[,;:—–()]|\\s-\\s")
 
 
 @dataclass(frozen=True)
@@ -502,15 +504,57 @@ class _Sentence:
                 continue
             decisions = self.decide(cue, reports)
             if decisions:
-                return [self.coded(cue, d, reports, is_title) for d in decisions]
+                coded = [self.coded(cue, d, reports, is_title) for d in decisions]
+                return coded + self.second_act(
+                    cue, decisions[0], acts, negations, reports, is_title
+                )
         if denial is not None:
             return self.code_denial(denial, hits, is_title)
         return []
+
+    def second_act(self, first: Hit, decision: Decision, acts, negations, reports, is_title):
+        """ "X condemned the meeting and urged Russia to...": a second verb joined by "and"
+        to the first shares its subject; its target is the first actor after it."""
+        later = [
+            h
+            for h in sorted(acts, key=lambda h: h.start)
+            if h.start > first.end
+            and h.entry.category != first.entry.category
+            and (self.word(self.word_index(h.start) - 1) in AND_WORDS or self.attached_and(h))
+        ]
+        for cue in later[:1]:
+            if self.negated(cue, negations):
+                return []
+            source = decision.source
+            after = [m for m in self.mentions if m.start >= cue.end]
+            targets = self.targets(cue, after, source)
+            if not targets or cue.entry.symmetric:
+                return []
+            second = Decision(
+                source,
+                targets[0],
+                "the subject shared with the verb before “and”",
+                decision.certainty * 0.9,
+                False,
+            )
+            return [self.coded(cue, second, reports, is_title)]
+        return []
+
+    def attached_and(self, cue: Hit) -> bool:
+        conjunction = ATTACHED_AND.get(self.language)
+        surface = normalise(self.article[cue.start : cue.end]).strip()
+        phrase = normalise(cue.entry.phrase).strip()
+        return (
+            bool(conjunction)
+            and surface.startswith(conjunction)
+            and not phrase.startswith(conjunction)
+        )
 
     def negated(self, cue: Hit, negations: list[Hit]) -> bool:
         cue_word = self.word_index(cue.start)
         return any(
             0 < cue_word - self.word_index(n.start) <= NEGATION_REACH
+            and not _CLAUSE_BREAK.search(self.article, n.end, cue.start)
             for n in negations
             if not n.entry.category
         )
@@ -528,8 +572,8 @@ class _Sentence:
         symmetric = cue.entry.symmetric
         decided = (
             self.passive(cue, before, after)
-            or (self.by_case(cue, mentions) if self.language == "ru" else None)
             or self.coordinated(cue, before, after, symmetric)
+            or (self.by_case(cue, mentions) if self.language == "ru" else None)
             or self.by_position(cue, before, after, symmetric)
         )
         if decided is None:
@@ -607,12 +651,19 @@ class _Sentence:
         targets = [m for m in others if m.start >= cue.end] or others
         if not targets:
             return None
+        if cue.entry.passive:
+            # "Делегация ХАМАС была принята в МИД России": the subject is the one received.
+            return targets[0], source, "the host of a passive verb, its subject received", 0.8
         return source, targets[0], f"the subject (nominative) {place} the verb", 0.9
 
     def nominative(self, mention: Mention) -> int:
         """2: surely the nominative subject; 1: may be; 0: not (after a preposition, or the
         complement of a noun in another case, as in "делегацию ХАМАС")."""
         previous = self.word(mention.first_word - 1)
+        if previous and _CLAUSE_BREAK.search(
+            self.article, self.words.ends[mention.first_word - 1], mention.start
+        ):
+            previous = ""  # "По словам Буданова, Россия передала...": another clause
         if previous:
             parsed = morphology.parse(previous)
             if parsed.pos == "PREP":
@@ -676,11 +727,23 @@ class _Sentence:
             return None, None
         report_first = self.word_index(best.start)
         report_last = self.word_index(best.end) - 1
+        # The one who speaks stands just before the report word ("Israel says", "Israeli
+        # officials said") or just after it ("according to Israeli officials", "said Lavrov"),
+        # in the same clause.
         candidates = [
             m
             for m in self.mentions
             if m not in (decision.source, decision.target)
-            and (0 < report_first - m.last_word <= 6 or 0 < m.first_word - report_last <= 3)
+            and (
+                (
+                    0 < report_first - m.last_word <= 3
+                    and not _CLAUSE_BREAK.search(self.article, m.end, best.start)
+                )
+                or (
+                    0 < m.first_word - report_last <= 3
+                    and not _CLAUSE_BREAK.search(self.article, best.end, m.start)
+                )
+            )
         ]
         candidates.sort(key=lambda m: (m.rolled in pair, m.start > best.start))
         return best, (candidates[0] if candidates else None)
