@@ -9,7 +9,8 @@ def owner(db) -> User:
     user = User.objects.create_user(
         "olga", email="olga@example.org", password="owner-pass-123", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="analysts"))
+    # get_or_create: a transactional test starts from empty tables (no migrated groups).
+    user.groups.add(Group.objects.get_or_create(name="analysts")[0])
     return user
 
 
@@ -18,7 +19,8 @@ def stranger(db) -> User:
     user = User.objects.create_user(
         "sam", email="sam@example.org", password="stranger-pass-123", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="analysts"))
+    # get_or_create: a transactional test starts from empty tables (no migrated groups).
+    user.groups.add(Group.objects.get_or_create(name="analysts")[0])
     return user
 
 
@@ -47,3 +49,7 @@ def private_allowed(settings):
     """The loopback test receiver is a private address; let the guard through to it."""
     settings.RELWATCH_ALLOW_PRIVATE_FEEDS = True
     return settings
+
+
+# Real worker and beat processes (tests/faults): started against this run's database.
+from tests.faults.conftest import start_celery, test_database_url  # noqa: E402, F401
