@@ -84,6 +84,10 @@ MAX_CUES_PER_SENTENCE = 8
 # How many words before an act cue a negation still negates it ("has no plans to meet"), within
 # one clause (no comma or semicolon between).
 NEGATION_REACH = 5
+# How many words before a forceful act a future or conditional word makes it a threat ("will
+# soon impose sanctions").
+MODAL_REACH = 3
+FORCEFUL = frozenset({Category.SANCTION, Category.COERCE, Category.ASSAULT, Category.MOBILIZE})
 # Cues weaker than this are tried only after the others.
 WEAK_CUE = 0.65
 # A report word this strong makes an allegation even when no claimant is named.
@@ -348,6 +352,34 @@ class Coder:
         self.lexicon, self.gazetteer, self.roll_up = lexicon, gazetteer, roll_up
         self.version = f"{lexicon.version}-{roll_up.version}-{gazetteer_id}"[:64]
 
+    def categorise(self, sentence: str, language: str) -> tuple[str, str] | None:
+        """(category, cue) that a sentence's wording signals, whoever its actors are: its
+        first clear act cue that is not negated (a denial before it: REJECT; a stop cue:
+        nothing). For sentences where no pair of known actors is found (the PLOVER benchmark
+        gives actor spans the coder may not place)."""
+        sentence = _clean(sentence)[:MAX_SENTENCE_CHARS]
+        words = words_of(sentence)
+        hits = self.lexicon.hits(words)
+        if not hits or any(h.entry.polarity == "stop" for h in hits):
+            return None
+        reading = _Sentence(self, sentence, words, 0, len(sentence), language, None, [])
+        negations = [h for h in hits if h.entry.polarity == "negation"]
+        denial = next((h for h in negations if h.entry.category), None)
+        acts = sorted(
+            (h for h in hits if h.entry.polarity == "act"),
+            key=lambda h: (h.entry.weight < WEAK_CUE, h.start),
+        )
+        for cue in acts:
+            if denial is not None and denial.start < cue.start:
+                break
+            if not reading.negated(cue, negations):
+                threat = reading.modal(cue, hits) is not None
+                category = Category.THREATEN if threat else cue.entry.category
+                return str(category), sentence[cue.start : cue.end]
+        if denial is not None:
+            return str(denial.entry.category), sentence[denial.start : denial.end]
+        return None
+
     def code(self, title: str, text: str, language: str, day: dt.date) -> list[Coded]:
         article = _article_text(title, text)
         if not article:
@@ -501,16 +533,49 @@ class _Sentence:
             if denial is not None and denial.start < cue.start:
                 break
             if self.negated(cue, negations):
+                if self.governs(cue, reports):
+                    break
                 continue
             decisions = self.decide(cue, reports)
             if decisions:
-                coded = [self.coded(cue, d, reports, is_title) for d in decisions]
+                modal = self.modal(cue, hits)
+                coded = [self.coded(cue, d, reports, is_title, modal) for d in decisions]
                 return coded + self.second_act(
                     cue, decisions[0], acts, negations, reports, is_title
                 )
+            if self.governs(cue, reports):
+                # The main verb has its subject but no target: the verbs after it are its
+                # complements ("agreed to withdraw from...") and do not speak for the sentence.
+                break
         if denial is not None:
             return self.code_denial(denial, hits, is_title)
         return []
+
+    def governs(self, cue: Hit, reports: list[Hit]) -> bool:
+        """Whether a clear cue is the sentence's main verb: an actor before it (after any
+        report word) is its subject."""
+        if cue.entry.weight < WEAK_CUE:
+            return False
+        region = max([self.start] + [r.end for r in reports if r.end <= cue.start])
+        before = [m for m in self.mentions if region <= m.start and m.end <= cue.start]
+        return self.subject(before) is not None
+
+    def modal(self, cue: Hit, hits: list[Hit]) -> Hit | None:
+        """A future or conditional word just before a forceful act ("will impose sanctions",
+        "could strike"): the act is threatened, not done."""
+        if cue.entry.category not in FORCEFUL:
+            return None
+        cue_word = self.word_index(cue.start)
+        return next(
+            (
+                h
+                for h in hits
+                if h.entry.polarity == "modal"
+                and 0 < cue_word - self.word_index(h.start) <= MODAL_REACH
+                and not _CLAUSE_BREAK.search(self.article, h.end, cue.start)
+            ),
+            None,
+        )
 
     def second_act(self, first: Hit, decision: Decision, acts, negations, reports, is_title):
         """ "X condemned the meeting and urged Russia to...": a second verb joined by "and"
@@ -748,18 +813,23 @@ class _Sentence:
         candidates.sort(key=lambda m: (m.rolled in pair, m.start > best.start))
         return best, (candidates[0] if candidates else None)
 
-    def coded(self, cue: Hit, decision: Decision, reports: list[Hit], is_title: bool) -> Coded:
+    def coded(
+        self, cue: Hit, decision: Decision, reports: list[Hit], is_title: bool, modal=None
+    ) -> Coded:
         entry = cue.entry
+        category = Category.THREATEN if modal is not None else entry.category
         source, target = decision.source, decision.target
         report, claimant = self.claimant(cue, decision, reports)
         allegation = (claimant is not None and claimant.rolled != source.rolled) or (
             claimant is None and report is not None and report.entry.weight >= STRONG_REPORT
         )
-        kind = "allegation" if allegation else (entry.kind_hint or default_kind(entry.category))
+        kind = "allegation" if allegation else (entry.kind_hint or default_kind(category))
+        if modal is not None and not allegation:
+            kind = default_kind(category)
         spans = {"source": self.local(source), "target": self.local(target), "cue": self.local(cue)}
         cue_text = self.article[cue.start : cue.end]
         explanation = (
-            f"cue: «{cue_text}» → {entry.category}; source: "
+            f"cue: «{cue_text}» → {category}; source: "
             f"{self.article[source.start : source.end]}, {decision.rule}"
         )
         claimant_id = None
@@ -770,6 +840,9 @@ class _Sentence:
                 spans["claimant"] = self.local(claimant)
                 explanation += f" by {self.article[claimant.start : claimant.end]}"
             explanation += f" («{self.article[report.start : report.end]}»): an allegation"
+        if modal is not None:
+            modal_text = self.article[modal.start : modal.end]
+            explanation += f"; «{modal_text}»: a {entry.category} to come, so a threat"
         if decision.symmetric:
             explanation += "; symmetric: coded once for the pair"
         return Coded(
@@ -777,9 +850,9 @@ class _Sentence:
             target_id=target.rolled,
             source_named_id=source.named,
             target_named_id=target.named,
-            category=str(entry.category),
+            category=str(category),
             kind=kind,
-            score=default_score(entry.category),
+            score=default_score(category),
             confidence=self.confidence(cue, decision, allegation, is_title),
             quote=self.text,
             cue=cue_text[:200],

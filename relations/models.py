@@ -538,6 +538,7 @@ class Cue(models.Model):
         NEGATION = "negation", "Denial or negation: the act is not coded"
         REPORT = "report", "Reported claim: coded as an allegation of the act"
         STOP = "stop", "Sport, culture, markets: a sentence with it is not coded"
+        MODAL = "modal", "Future or conditional: a forceful act it governs is a threat"
 
     category = models.CharField(max_length=10, choices=Category.choices, blank=True)
     language = models.CharField(max_length=2, choices=Language.choices)

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
                     ("negation", "Denial or negation: the act is not coded"),
                     ("report", "Reported claim: coded as an allegation of the act"),
                     ("stop", "Sport, culture, markets: a sentence with it is not coded"),
+                    ("modal", "Future or conditional: a forceful act it governs is a threat"),
                 ],
                 default="act",
                 max_length=8,
