@@ -4,15 +4,19 @@ A loopback HTTP server serves N synthetic feeds of M entries (200 × 100 by defa
 ETags. In one process, on the same bytes and the same server:
 - pipeline_vs_feedparser: fetch → parse → sanitise → match → store of every feed, over
   bare `feedparser.parse` of the same bytes;
+- pipeline_with_coding_vs_feedparser: the same, then the coding stage on every stored article
+  (as at the end of `manage.py ingest`: coder, suggestions, stories), over the same;
 - pipeline_vs_reader: the same, over `reader`'s update of the same feeds from the same
   server, its own storage included;
 - repoll_vs_http_get: a second poll of the unchanged feeds (all 304s) over a bare HTTP GET of
   each.
-Measures run in interleaved rounds (one of each per round, so drifting load on a shared machine
-hits all of them alike); medians of the rounds after a warm-up. Both the pipeline and the reader
-fetch one feed after another. Between rounds, untimed, the article tables are emptied and the
-feeds' validators and hashes forgotten, so every first poll does the full work; the benchmark
-stops if a first poll stores less than everything or a repoll gets anything but 304s.
+Measures run in interleaved rounds (one of each per round, A/B/A/B, so drifting load on a shared
+machine hits all of them alike); each ratio is the median of its per-round ratios after a
+warm-up, so a figure moves with the code and not with the neighbours. Both the pipeline and the
+reader fetch one feed after another. Before each first poll, untimed, the article and coding
+tables are emptied and the feeds' validators and hashes forgotten, so every first poll does the
+full work; the benchmark stops if a first poll stores less than everything, the coding finds
+nothing, or a repoll gets anything but 304s.
 
 Usage: python bench/ingest.py [--feeds N] [--entries N] [--runs N]
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -43,8 +48,9 @@ def main() -> None:
     from django.db import connection
     from reader import make_reader
 
+    from coding.models import Story
     from ingest.models import Article, Feed, FetchLog, Mention
-    from ingest.pipeline import ingest_feeds
+    from ingest.pipeline import announce_stored, ingest_feeds
 
     # One INFO line per request from httpx (the pipeline's and the bare GET's alike) is noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -68,10 +74,12 @@ def main() -> None:
         # Untimed: every first poll must do the full work again (no articles to compare
         # against, no validators to send, no body hash to match), on tables as clean as the
         # reader's new database: a DELETE would leave the dead rows of every earlier run.
+        # CASCADE: the coding stage's rows (suggestions, what each article was coded with)
+        # go with the articles; stories too, so each round places into the same empty set.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"TRUNCATE {Mention._meta.db_table}, {Article._meta.db_table}, "
-                f"{FetchLog._meta.db_table}"
+                f"{FetchLog._meta.db_table}, {Story._meta.db_table} CASCADE"
             )
         Feed.objects.filter(id__in=feed_ids).update(etag="", last_modified="", content_hash="")
         vacuum_feeds()
@@ -85,6 +93,13 @@ def main() -> None:
     def pipeline_first_poll():
         summary = ingest_feeds(feed_ids)
         expect(summary.new == stored_target, f"first poll stored {summary.new} new articles")
+
+    def pipeline_with_coding():
+        summary = ingest_feeds(feed_ids)
+        expect(summary.new == stored_target, f"first poll stored {summary.new} new articles")
+        coded = announce_stored(summary.article_ids, inline=True)
+        expect(bool(coded) and coded[0].created > 0, f"the coding stage found nothing: {coded}")
+        suggestions[0] = coded[0].created
 
     def reader_update():
         with tempfile.TemporaryDirectory() as folder:
@@ -102,6 +117,12 @@ def main() -> None:
             summary.not_modified == len(feed_ids) and not summary.new,
             f"the repoll was not all 304s: {summary}",
         )
+        statuses = set(
+            FetchLog.objects.filter(feed_id__in=feed_ids)
+            .order_by("-id")[: len(feed_ids)]
+            .values_list("http_status", flat=True)
+        )
+        expect(statuses == {304}, f"repoll answered {statuses}, not only 304")
 
     def bare_get():
         with httpx.Client() as client:
@@ -109,40 +130,37 @@ def main() -> None:
                 client.get(url).read()
 
     stored_target = options.feeds * options.entries
+    suggestions = [0]
     # One round runs every measure once, so all of them share the same moments of a machine
-    # whose load drifts; the repoll follows the first poll it re-polls.
-    seconds = interleaved_medians(
-        [
-            ("feedparser", bare_feedparser, None),
-            ("pipeline", pipeline_first_poll, reset),
-            ("repoll", pipeline_repoll, vacuum_feeds),
-            ("http_get", bare_get, None),
-            ("reader", reader_update, None),
-        ],
-        runs=options.runs,
-        warmup=1,
-    )
-    stored = Article.objects.count()
-    repoll_statuses = set(
-        FetchLog.objects.filter(feed_id__in=feed_ids)
-        .order_by("-id")[: len(feed_ids)]
-        .values_list("http_status", flat=True)
-    )
-    expect(repoll_statuses == {304}, f"repoll answered {repoll_statuses}, not only 304")
-    fp, pipeline, rd = seconds["feedparser"], seconds["pipeline"], seconds["reader"]
-    repoll, get = seconds["repoll"], seconds["http_get"]
+    # whose load drifts; the repoll follows the first poll it re-polls (and comes before the
+    # coded poll, which empties the tables again).
+    steps = [
+        ("feedparser", bare_feedparser, None),
+        ("pipeline", pipeline_first_poll, reset),
+        ("repoll", pipeline_repoll, vacuum_feeds),
+        ("http_get", bare_get, None),
+        ("reader", reader_update, None),
+        ("pipeline_with_coding", pipeline_with_coding, reset),
+    ]
+    interleaved_medians(steps, runs=1, warmup=0)  # a warm-up round, not counted
+    rounds = [interleaved_medians(steps, runs=1, warmup=0) for _ in range(options.runs)]
+    seconds = {name: statistics.median(r[name] for r in rounds) for name, _, _ in steps}
 
+    def ratio(name: str, baseline: str) -> float:
+        return statistics.median(r[name] / r[baseline] for r in rounds)
+
+    stored = Article.objects.count()
     report("feeds", options.feeds)
     report("entries_per_feed", options.entries)
     report("articles_stored", stored)
-    report("feedparser_seconds", fp)
-    report("pipeline_seconds", pipeline)
-    report("reader_seconds", rd)
-    report("repoll_seconds", repoll)
-    report("http_get_seconds", get)
-    report("pipeline_vs_feedparser", pipeline / fp)
-    report("pipeline_vs_reader", pipeline / rd)
-    report("repoll_vs_http_get", repoll / get)
+    report("suggestions_coded", suggestions[0])
+    report("rounds", len(rounds))
+    for name, _, _ in steps:
+        report(f"{name}_seconds", seconds[name])
+    report("pipeline_vs_feedparser", ratio("pipeline", "feedparser"))
+    report("pipeline_with_coding_vs_feedparser", ratio("pipeline_with_coding", "feedparser"))
+    report("pipeline_vs_reader", ratio("pipeline", "reader"))
+    report("repoll_vs_http_get", ratio("repoll", "http_get"))
 
 
 def expect(condition: bool, problem: str) -> None:

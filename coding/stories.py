@@ -401,20 +401,33 @@ WHERE story.status = %(pending)s
 ORDER BY story.id
 FOR UPDATE OF story
 """
+# The GIN index finds the texts sharing a band (at most NEAR_DUPLICATE_ROWS per suggestion: a
+# boilerplate band shared by thousands of articles is no evidence); only then are their
+# stories read. Joined the other way round, the planner would read every story of the pair.
+NEAR_DUPLICATE_ROWS = 50
 _NEAR_DUPLICATES_SQL = f"""
-SELECT DISTINCT wanted.suggestion_id, story.id, story.source_id, story.target_id,
+WITH wanted AS MATERIALIZED (
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
+                         %s::text[], %s::timestamptz[], %s::timestamptz[])
+         AS wanted(suggestion_id, article_id, source_id, target_id, family, bands, low, high)
+), copy AS MATERIALIZED (
+    SELECT wanted.*, other.story_id
+    FROM wanted CROSS JOIN LATERAL (
+        SELECT other.story_id FROM {_SUGGESTION} AS other
+        WHERE other.bands && wanted.bands::bigint[] AND other.article_id <> wanted.article_id
+          AND other.story_id IS NOT NULL
+        LIMIT {NEAR_DUPLICATE_ROWS}
+    ) AS other
+)
+SELECT DISTINCT copy.suggestion_id, story.id, story.source_id, story.target_id,
        story.family, story.first_seen, story.last_seen
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
-            %s::timestamptz[], %s::timestamptz[])
-     AS wanted(suggestion_id, article_id, source_id, target_id, family, bands, low, high)
-JOIN {_SUGGESTION} AS other
-  ON other.bands && wanted.bands::bigint[] AND other.article_id <> wanted.article_id
+FROM copy
 JOIN {_STORY} AS story
-  ON story.id = other.story_id AND story.family = wanted.family
- AND ((story.source_id = wanted.source_id AND story.target_id = wanted.target_id)
+  ON story.id = copy.story_id AND story.family = copy.family
+ AND ((story.source_id = copy.source_id AND story.target_id = copy.target_id)
       OR (story.family = ANY(%s::text[])
-          AND story.source_id = wanted.target_id AND story.target_id = wanted.source_id))
- AND story.first_seen >= wanted.low AND story.last_seen <= wanted.high
+          AND story.source_id = copy.target_id AND story.target_id = copy.source_id))
+ AND story.first_seen >= copy.low AND story.last_seen <= copy.high
 WHERE story.status = %s
 """
 _ASSIGN_SQL = f"""
