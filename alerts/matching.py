@@ -42,13 +42,15 @@ _SEARCH = " || ".join(f"websearch_to_tsquery('{config}', w.search)" for config i
 # {facts}: one row "ev" with id, kind, category, date, search_vector; "parts": the actors'
 # ids; "event_pairs": (low, high, rollup). The watchlist's filters, as EventFilter reads them.
 _MATCH = """
-, candidates AS (
-    SELECT w.id FROM alerts_watchlist w
+-- Three disjoint sets, each read through its index, whole rows (a join back to the table by
+-- id would be planned as a scan of all of it).
+, w AS (
+    SELECT w.* FROM alerts_watchlist w
     WHERE w.actor_ids && (SELECT ids FROM parts) AND w.scope <> 'pair'
-    UNION
-    SELECT w.id FROM alerts_watchlist w WHERE w.actor_ids = '{{}}' AND w.scope <> 'pair'
-    UNION
-    SELECT w.id FROM alerts_watchlist w
+    UNION ALL
+    SELECT w.* FROM alerts_watchlist w WHERE w.actor_ids = '{{}}' AND w.scope <> 'pair'
+    UNION ALL
+    SELECT w.* FROM alerts_watchlist w
     JOIN event_pairs p ON w.pair_low_id = p.low AND w.pair_high_id = p.high
         AND w.rollup = p.rollup
     WHERE w.scope = 'pair'
@@ -56,9 +58,7 @@ _MATCH = """
 INSERT INTO alerts_notification
     (watchlist_id, trigger, key, event_id, story_id, title, body, data, created_at)
 SELECT w.id, %(trigger)s, %(key)s, ev.id, %(story)s, %(title)s, %(body)s, %(data)s::jsonb, now()
-FROM candidates c
-JOIN alerts_watchlist w ON w.id = c.id
-CROSS JOIN ev CROSS JOIN parts
+FROM w CROSS JOIN ev CROSS JOIN parts
 WHERE NOT w.paused AND w.{flag} AND w.created_at <= %(happened_at)s
   AND (w.kinds = '{{}}' OR ev.kind = ANY(w.kinds))
   AND (w.categories = '{{}}' OR ev.category = ANY(w.categories))
