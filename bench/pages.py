@@ -13,6 +13,10 @@ For each page and API endpoint, on the same process and database:
 - queries_<name>, cold_queries_<name>: the query counts at both sizes (they must be equal);
 - ms_<name>, cold_ms_<name>, sql_ms_<name>: the times behind the ratios.
 
+The pages named ``*_machine`` are the same pages with the machine-coded layer switched on
+(``machine=1``), over machine-coded stories and suggestions in proportion to the articles
+(one story per ``ARTICLES_PER_STORY`` articles, two suggestions each; most pending).
+
 Usage: python bench/pages.py [--full-articles N] [--full-events N] [--runs N]
 """
 
@@ -42,6 +46,14 @@ def pages(today: dt.date) -> dict[str, str]:
         "api_events": "/api/events/",
         "api_dyads": f"/api/dyads/?a=russia&b=hamas&bucket=week&since={five_years}&until={today}",
         "api_graph": f"/api/graph/?since={year_ago}&until={today}&rollup=1",
+        "overview_machine": "/?machine=1",
+        "timeline_machine": "/timeline/?actor=russia&machine=1",
+        "relations_machine": f"/relations/?since={year_ago}&until={today}&rollup=1&machine=1",
+        "dyad_page_machine": (
+            f"/relations/russia/hamas/?bucket=week&since={five_years}&until={today}&machine=1"
+        ),
+        "api_suggestions": "/api/suggestions/?actor=russia",
+        "api_stories": "/api/stories/?status=pending",
     }
 
 
@@ -53,6 +65,17 @@ def _figure(body: str, figure_id: str) -> dict:
 
 def _points(figure: dict) -> int:
     return sum(len(trace.get("x") or ()) for trace in figure.get("data", ()))
+
+
+MACHINE_NAME = "machine-coded (unreviewed)"  # dashboard.figures.MACHINE_NAME
+
+
+def _machine_points(figure: dict) -> int:
+    return sum(
+        len(trace.get("x") or ())
+        for trace in figure.get("data", ())
+        if trace.get("name") == MACHINE_NAME
+    )
 
 
 # What each answer must hold at both sizes, so a page that got fast by showing nothing fails
@@ -70,6 +93,36 @@ CONTENT_CHECKS = {
     "api_events": ("results", lambda body: json.loads(body)["results"]),
     "api_dyads": ("points", lambda body: json.loads(body)["points"]),
     "api_graph": ("edges", lambda body: json.loads(body)["edges"]),
+    "overview_machine": (
+        "machine-coded points and rows",
+        lambda body: _machine_points(_figure(body, "dyad-russia-hamas")) and "story-item" in body,
+    ),
+    "timeline_machine": (
+        "events and machine-coded points and rows",
+        lambda body: (
+            'class="event-item"' in body
+            and _machine_points(_figure(body, "timeline-figure"))
+            and "story-item" in body
+        ),
+    ),
+    "relations_machine": (
+        "a network with machine-coded edges",
+        lambda body: (
+            _points(_figure(body, "network-figure")) > 40
+            and _machine_points(_figure(body, "network-figure"))
+            and "machine-pair-table" in body
+        ),
+    ),
+    "dyad_page_machine": (
+        "a chart with machine-coded points, events and the stories' list",
+        lambda body: (
+            _machine_points(_figure(body, "pair-figure"))
+            and 'class="event-item"' in body
+            and 'id="machine-stories"' in body
+        ),
+    ),
+    "api_suggestions": ("results", lambda body: json.loads(body)["results"]),
+    "api_stories": ("results with suggestions", lambda body: json.loads(body)["results"][0]),
 }
 
 
@@ -168,6 +221,99 @@ def grow_to(articles: int, events: int, actors: int, seed: int) -> None:
     report(f"generate_{articles}_articles_seconds", time.perf_counter() - started)
 
 
+ARTICLES_PER_STORY = 20
+
+# Stories between random actors (one in four in the core triangle, whose pages the benchmark
+# opens), dated over the articles' span, mostly pending; two suggestions each from random
+# articles. setseed makes each size the same from run to run.
+_GROW_STORIES = """
+SELECT setseed(%(seed)s);
+WITH actors AS (SELECT array_agg(id ORDER BY id) AS ids FROM relations_actor),
+core AS (
+    SELECT array_agg(id ORDER BY slug) AS ids FROM relations_actor
+    WHERE slug IN ('russia', 'hamas', 'israel')
+),
+span AS (SELECT min(published_at) AS lo, max(published_at) AS hi FROM ingest_article),
+categories AS (SELECT %(categories)s::text[] AS names),
+drawn AS (
+    SELECT n, random() AS pick, random() AS other, random() AS at, random() AS status_pick,
+           1 + floor(random() * 16)::int AS category
+    FROM generate_series(1, %(count)s) n
+),
+pairs AS (
+    SELECT d.*,
+           CASE WHEN n %% 4 = 0 THEN core.ids
+                ELSE actors.ids END AS ids
+    FROM drawn d, actors, core
+),
+chosen AS (
+    SELECT p.*, cardinality(p.ids) AS size,
+           floor(p.pick * cardinality(p.ids))::int AS s_index,
+           1 + floor(p.other * (cardinality(p.ids) - 1))::int AS step
+    FROM pairs p
+)
+INSERT INTO coding_story (source_id, target_id, category, family, kind, first_seen, last_seen,
+                          article_count, outlet_count, languages, confidence, status, reason,
+                          created_at)
+SELECT c.ids[1 + c.s_index], c.ids[1 + (c.s_index + c.step) %% c.size],
+       categories.names[c.category], categories.names[c.category],
+       CASE WHEN categories.names[c.category] IN ('ASSAULT', 'AID', 'SANCTION', 'MOBILIZE',
+                                                  'COERCE', 'RETREAT') THEN 'action'
+            WHEN categories.names[c.category] = 'CONSULT' THEN 'meeting'
+            WHEN categories.names[c.category] = 'ACCUSE' THEN 'allegation'
+            ELSE 'statement' END,
+       span.lo + (span.hi - span.lo) * c.at, span.lo + (span.hi - span.lo) * c.at
+           + interval '6 hours',
+       2, 2, ARRAY['en', 'ru'], 0.5 + c.pick / 2,
+       CASE WHEN c.status_pick < 0.8 THEN 'pending' WHEN c.status_pick < 0.95 THEN 'accepted'
+            ELSE 'rejected' END,
+       '', now()
+FROM chosen c, span, categories;
+INSERT INTO coding_suggestion (article_id, source_id, target_id, source_named_id,
+                               target_named_id, category, kind, score, confidence, quote, cue,
+                               explanation, spans, bands, story_id, status, lexicon_version,
+                               coded_at)
+SELECT a.id, s.source_id, s.target_id, s.source_id, s.target_id, s.category, s.kind, 0,
+       s.confidence, 'A synthetic evidence sentence.', 'met', '', '{}', '{}', s.id, s.status,
+       'bench', now()
+FROM (
+    SELECT s.*, (SELECT min(id) FROM ingest_article)
+           + floor(random() * ((SELECT max(id) - min(id) FROM ingest_article) + 1))::bigint
+           AS wanted
+    FROM coding_story s CROSS JOIN generate_series(1, 2) copy
+    WHERE s.id > %(after)s
+) s
+JOIN LATERAL (
+    SELECT id FROM ingest_article WHERE id >= s.wanted ORDER BY id LIMIT 1
+) a ON true
+ON CONFLICT DO NOTHING;
+"""
+
+
+def grow_stories(articles: int, seed: float) -> None:
+    """Machine-coded stories and suggestions in proportion to ``articles``."""
+    from django.db import connection
+
+    from coding.models import Story
+    from relations.categories import Category
+
+    missing = max(0, articles // ARTICLES_PER_STORY - Story.objects.count())
+    after = Story.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _GROW_STORIES,
+            {
+                "seed": seed,
+                "count": missing,
+                "after": after,
+                "categories": [category.value for category in Category],
+            },
+        )
+    vacuum_analyze()
+    report(f"generate_{missing}_stories_seconds", time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full-articles", type=int, default=1_000_000)
@@ -187,11 +333,13 @@ def main() -> None:
     small_articles = options.full_articles // 100
     small_events = options.full_events // 100
     grow_to(small_articles, small_events, actors=60, seed=1)
+    grow_stories(small_articles, seed=0.1)
     for name, url in urls.items():  # the first requests load code and templates
         check_content(client, name, url)
     small = {name: measure(client, url, options.runs) for name, url in urls.items()}
 
     grow_to(options.full_articles, options.full_events, actors=140, seed=2)
+    grow_stories(options.full_articles, seed=0.2)
     cache.clear()
     for name, url in urls.items():
         check_content(client, name, url)

@@ -293,6 +293,39 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "coded_at",
         ]
 
+    def to_representation(self, suggestion: Suggestion) -> dict:
+        """What the declared fields give, written out: DRF's walk over them cost five times
+        the page's SQL (a page of stories nests a hundred suggestions).
+        ``test_the_fast_representations_equal_the_declared_fields`` holds the two equal."""
+        article = suggestion.article
+        claimant = suggestion.claimant
+        return {
+            "id": suggestion.pk,
+            "article": {
+                "id": article.pk,
+                "guid": article.guid,
+                "url": article.url,
+                "title": article.title,
+                "feed": article.feed_id,
+            },
+            "source": suggestion.source.slug,
+            "target": suggestion.target.slug,
+            "source_named": suggestion.source_named.slug,
+            "target_named": suggestion.target_named.slug,
+            "claimant": claimant.slug if claimant is not None else None,
+            "category": suggestion.category,
+            "kind": suggestion.kind,
+            "score": suggestion.score,
+            "confidence": suggestion.confidence,
+            "quote": suggestion.quote,
+            "cue": suggestion.cue,
+            "explanation": suggestion.explanation,
+            "spans": suggestion.spans,
+            "story": suggestion.story_id,
+            "status": suggestion.status,
+            "coded_at": self.fields["coded_at"].to_representation(suggestion.coded_at),
+        }
+
 
 class StorySerializer(serializers.ModelSerializer):
     """One interaction as reported by one or more articles, with their suggestions. The
@@ -325,6 +358,30 @@ class StorySerializer(serializers.ModelSerializer):
             "last_seen",
             "suggestions",
         ]
+
+    def to_representation(self, story: Story) -> dict:
+        """What the declared fields give, written out (as ``SuggestionSerializer``'s)."""
+        fields = self.fields
+        suggestions = fields["suggestions"].child
+        return {
+            "id": story.pk,
+            "source": story.source.slug,
+            "target": story.target.slug,
+            "category": story.category,
+            "family": story.family,
+            "kind": story.kind,
+            "status": story.status,
+            "event": self.get_event(story),
+            "confidence": story.confidence,
+            "article_count": story.article_count,
+            "outlet_count": story.outlet_count,
+            "languages": list(story.languages),
+            "first_seen": fields["first_seen"].to_representation(story.first_seen),
+            "last_seen": fields["last_seen"].to_representation(story.last_seen),
+            "suggestions": [
+                suggestions.to_representation(suggestion) for suggestion in story.suggestions.all()
+            ],
+        }
 
     def get_event(self, story: Story) -> int | None:
         event = story.event

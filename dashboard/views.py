@@ -236,7 +236,7 @@ def _story_url_maker():
 
 def _machine_list(stories) -> dict:
     """The newest pending stories of ``stories`` for a page's list, how many match, and
-    where the API lists them all."""
+    the link to each one's evidence."""
     listed = summaries.machine_rows(stories, limit=MACHINE_ROWS)
     listed["story_url"] = _story_url_maker()
     return listed
