@@ -25,7 +25,6 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
-    Prefetch,
     Q,
     Value,
     When,
@@ -39,8 +38,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from coding import review
+from coding import stories as coding_stories
 from coding.forms import MergeForm, RejectForm, StoryFilter
-from coding.models import ReviewStatus, Story, Suggestion
+from coding.models import ReviewStatus, Story
 from relations.models import Actor, Event, Interaction
 from relations.visibility import can_see_drafts
 from relwatch.permissions import login_required_if_configured
@@ -62,12 +62,8 @@ PENDING_FIRST = Case(When(status=ReviewStatus.PENDING, then=0), default=1)
 
 
 def _queue(filterset: StoryFilter):
-    evidence = Suggestion.objects.select_related("article__feed").order_by("-confidence", "id")
     return (
         filterset.qs.select_related("source", "target", "event", "reviewed_by")
-        .prefetch_related(
-            Prefetch("suggestions", queryset=evidence[:EVIDENCE_SHOWN], to_attr="evidence")
-        )
         .annotate(likelihood=LIKELIHOOD)
         .order_by(PENDING_FIRST, "-likelihood", "-last_seen", "-id")
     )
@@ -133,7 +129,9 @@ def suggestions(request):
     page = paginator.page(number)
     stories = list(page.object_list)
     drafts_visible = can_see_drafts(request.user)
+    evidence = coding_stories.evidence([story.pk for story in stories], EVIDENCE_SHOWN)
     for story in stories:
+        story.evidence = evidence.get(story.pk, [])
         for suggestion in story.evidence:
             suggestion.highlighted = review.highlighted_quote(suggestion.quote, suggestion.spans)
             suggestion.web_url = _web_url(suggestion.article.url)
