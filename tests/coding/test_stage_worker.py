@@ -1,0 +1,85 @@
+"""A real Celery worker with the real broker: a fetch stores a feed's articles, queues their
+coding, and the worker codes them into a story; delivered twice, the task writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+
+from coding.models import Story, Suggestion
+from coding.stage import ArticleCoding
+from coding.tasks import code_articles
+from ingest.models import Article
+from ingest.tasks import fetch_feed
+from relwatch.config import cache_location
+from tests.factories import FeedFactory
+from tests.ingest.feedbodies import RSS_TYPE, rss
+from tests.ingest.test_worker import Worker, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ITEMS = [
+    {
+        "guid": "urn:wire:1",
+        "title": "Israel strikes Hamas targets in Gaza",
+        "description": "The Israeli army struck Hamas positions in Gaza overnight.",
+        "link": "https://wire.example/1",
+    },
+    {
+        "guid": "urn:wire:2",
+        "title": "Zakharova accuses Israel of violating international law",
+        "description": "Maria Zakharova accused Israel of violating international law.",
+        "link": "https://wire.example/2",
+    },
+]
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(cache_location(settings.CELERY_BROKER_URL))
+    keys = ("celery", "unacked", "unacked_index", "unacked_mutex")
+    client.delete(*keys)
+    yield client
+    client.delete(*keys)
+
+
+@pytest.fixture
+def worker(transactional_db, broker, tmp_path):
+    call_command("load_seeds", stdout=io.StringIO())
+    started = Worker(tmp_path / "worker.log")
+    yield started
+    started.stop()  # before the database is flushed
+
+
+def test_a_worker_codes_what_its_fetch_stored(worker, feed_server):
+    feed_server.expect_request("/feed.xml").respond_with_data(rss(ITEMS), content_type=RSS_TYPE)
+    feed = FeedFactory(url=feed_server.url_for("/feed.xml"), language="en")
+
+    fetch_feed.delay(feed.id)
+
+    wait_for(
+        lambda: ArticleCoding.objects.filter(article__feed=feed).count() == 2,
+        f"the articles to be coded:\n{worker.output()}",
+    )
+    found = {
+        (s.source.slug, s.target.slug, s.category)
+        for s in Suggestion.objects.select_related("source", "target")
+    }
+    assert ("israel", "hamas", "ASSAULT") in found
+    assert ("russia", "israel", "ACCUSE") in found
+    assert Story.objects.count() == len(found)
+    assert "coding.tasks.code_articles" in worker.output()
+
+    # The same task delivered again (a lost acknowledgement): nothing is written twice.
+    rows = list(Suggestion.objects.order_by("id").values())
+    ids = list(Article.objects.values_list("id", flat=True))
+    code_articles.delay(ids)
+    wait_for(
+        lambda: worker.output().count("succeeded") >= 3, f"the second task:\n{worker.output()}"
+    )
+    assert list(Suggestion.objects.order_by("id").values()) == rows
