@@ -365,9 +365,12 @@ class Coder:
         reading = _Sentence(self, sentence, words, 0, len(sentence), language, None, [])
         negations = [h for h in hits if h.entry.polarity == "negation"]
         denial = next((h for h in negations if h.entry.category), None)
+        # As in coding: clear cues first, those after the first actor before an opening phrase.
+        mentions = self.gazetteer.spans(sentence, words)
+        first_actor = mentions[0].start if mentions else 0
         acts = sorted(
             (h for h in hits if h.entry.polarity == "act"),
-            key=lambda h: (h.entry.weight < WEAK_CUE, h.start),
+            key=lambda h: (h.entry.weight < WEAK_CUE, h.end <= first_actor, h.start),
         )
         for cue in acts:
             if denial is not None and denial.start < cue.start:
@@ -524,8 +527,14 @@ class _Sentence:
             return []
         acts = [h for h in hits if h.entry.polarity == "act"][:MAX_CUES_PER_SENTENCE]
         # Clear verbs first, in text order; weak cues (nouns such as "delegation", words of
-        # several senses) only when no clear one has a source and a target.
-        acts.sort(key=lambda h: h.entry.weight < WEAK_CUE)
+        # several senses) only when no clear one has a source and a target. In English and
+        # Russian a clear cue before every actor is an opening phrase ("After talks in
+        # Moscow, ..."), tried after those that follow an actor.
+        first_actor = self.mentions[0].start
+        opening = self.language in ("en", "ru")
+        acts.sort(
+            key=lambda h: (h.entry.weight < WEAK_CUE, opening and h.end <= first_actor)
+        )
         negations = [h for h in hits if h.entry.polarity == "negation"]
         reports = [h for h in hits if h.entry.polarity == "report"]
         denial = next((h for h in negations if h.entry.category), None)
