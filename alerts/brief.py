@@ -109,8 +109,9 @@ class VerdictRule:
 
 
 VERDICT_RULE = VerdictRule()
-# Pairs beyond the triangle shown in full; the others are counted and linked.
-MAX_PAIRS = 20
+# Pairs beyond the triangle shown in full (the moves first); the others are counted and
+# linked. Each costs a card and its events: a brief is read in minutes, not searched.
+MAX_PAIRS = 12
 # Events listed as driving a pair's month, and allegations listed per pair and for the month.
 DRIVERS_PER_PAIR = 3
 ALLEGATIONS_PER_PAIR = 5

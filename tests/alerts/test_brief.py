@@ -433,3 +433,18 @@ def test_a_required_login_covers_the_brief_and_its_api(analyst_client, db, setti
     assert anonymous.get("/api/brief/2024-03/").status_code == 403
     assert analyst_client.get("/brief/2024-03/").status_code == 200
     assert analyst_client.get("/api/brief/2024-03/").status_code == 200
+
+
+def test_pairs_beyond_the_limit_are_counted_not_shown(world, monkeypatch):
+    for index in range(3):
+        a, b = ActorFactory(slug=f"far-a-{index}"), ActorFactory(slug=f"far-b-{index}")
+        for day in (1, 2, 3):
+            scored(a, b, MONTH.replace(day=day), -1.0 - index)
+    rebuild_dyad_days()
+    monkeypatch.setattr(briefs, "MAX_PAIRS", 2)
+
+    brief = briefs._compute_brief(MONTH)
+
+    # Deteriorations first, the furthest first (−9, −6, −3), then improvements (Iran–Syria).
+    assert pair_names(brief["pairs"]) == [("far-a-2", "far-b-2"), ("far-a-1", "far-b-1")]
+    assert brief["more_pairs"] == {"too_few_events": 1, "beyond_limit": 2}
