@@ -20,6 +20,7 @@ task (a worker's fetch). ``manage.py code_articles`` calls it for stored article
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -153,8 +154,15 @@ def _code_batch(batch: list[int], coder: Coder) -> CodingSummary:
     summary.coded = len(articles)
     with transaction.atomic(), connection.cursor() as cursor:
         ids = [article["id"] for article in articles]
-        _write(cursor, ids, list(found.values()), version, summary)
+        changed = _write(cursor, ids, list(found.values()), version, summary)
         _record_coded(cursor, articles, version)
+        if changed:
+            transaction.on_commit(
+                functools.partial(
+                    stories.stories_changed.send, sender=Story, story_ids=sorted(changed)
+                ),
+                robust=True,
+            )
     return summary
 
 
@@ -182,9 +190,10 @@ def article_text(summary: str, content_html: str) -> str:
 
 def _write(
     cursor, article_ids: list[int], found: list[_Coded], version: str, summary: CodingSummary
-) -> None:
+) -> set[int]:
     """Upsert the batch's suggestions, remove the pending ones no longer found, and place the
-    new ones in stories, under the locks of every pair they touch."""
+    new ones in stories, under the locks of every pair they touch. Returns the stories that
+    changed (some may have been deleted, left empty)."""
     cursor.execute(_EXISTING_SQL, [article_ids])
     existing = cursor.fetchall()
     keys = {
@@ -240,7 +249,9 @@ def _write(
     placement = stories.place(cursor, placed)
     summary.stories_new = placement.opened
     summary.joined = placement.joined
-    stories.refresh(cursor, touched | placement.story_ids)
+    changed = touched | placement.story_ids
+    stories.refresh(cursor, changed)
+    return changed
 
 
 def _key_columns(found: list[_Coded]) -> list[list]:

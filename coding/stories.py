@@ -31,6 +31,7 @@ from datasketch import MinHash
 from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.dispatch import Signal
 
 from coding.models import ReviewStatus, Story, Suggestion
 from ingest.models import Article
@@ -56,6 +57,10 @@ FAMILY_OF: dict[str, str] = {
 }
 # Families whose interactions have no direction: "A met B" and "B met A" are one story.
 SYMMETRIC_FAMILIES = frozenset({"engage"})
+
+# Sent once a batch that created or changed stories has committed, with ``story_ids``: stories
+# are written in bulk (no post_save), and the apps above (alerts) may want to know.
+stories_changed = Signal()
 
 GAP = dt.timedelta(days=3)
 MAX_SPAN = dt.timedelta(days=7)

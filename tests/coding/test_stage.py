@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from coding import stage
+from coding import stage, stories
 from coding.models import ReviewStatus, Story, Suggestion
 from coding.stage import ArticleCoding, code_articles
 from ingest.models import Article
@@ -171,3 +171,22 @@ def test_two_processes_coding_the_same_batch_create_no_duplicates(cast):
     assert ArticleCoding.objects.count() == 450
     created = [int(out.split("suggestions created: ")[1].split(",")[0]) for out in outputs]
     assert sum(created) == 900
+
+
+def test_changed_stories_are_announced_once_the_batch_commits(cast, committed):
+    first = article("Russia accuses Israel")
+    coder = ScriptedCoder({first.title: [coded(cast["russia"], cast["israel"], "ACCUSE")]})
+    heard = []
+
+    def listen(sender, story_ids, **kwargs):
+        heard.append(story_ids)
+
+    stories.stories_changed.connect(listen)
+    try:
+        with committed():
+            code_articles([first.pk], coder=coder)
+            assert heard == []  # not before the commit
+    finally:
+        stories.stories_changed.disconnect(listen)
+
+    assert heard == [[Story.objects.get().pk]]
