@@ -34,6 +34,7 @@ ALIASES = 50_000
 SMALL = 10_000
 PER_STORY = 10
 PAIRS = 200
+PER_ARTICLE = 20  # pairs an archive article reports
 
 
 def main() -> None:
@@ -250,19 +251,39 @@ BASE = dt.datetime(2023, 1, 1, 12, tzinfo=dt.UTC)
 
 
 def grow_archive(feed_id: int, actor_ids: list[int], start: int, total: int) -> None:
-    """Suggestions ``start``..``total`` - 1, one article each, PER_STORY to a story: story k
-    (id k + 1) holds suggestions k * PER_STORY onwards, is pair k % PAIRS (the i-th actor to
-    the next), and is dated k // PAIRS days after BASE."""
+    """Suggestions ``start``..``total`` - 1 (multiples of PAIRS * PER_STORY), PER_STORY to a
+    story: story k (id k + 1) is pair k % PAIRS (the i-th actor to the next), dated k // PAIRS
+    days after BASE, and its j-th suggestion comes from article (day, j, pair group): an
+    article reports PER_ARTICLE pairs, and its suggestions share its text's bands, as the
+    stage writes them. Foreign-key triggers are off while loading (the rows are made to fit)."""
     if total <= start:
         return
     from django.db import connection
 
+    from coding.stories import BANDS
+
+    groups = PAIRS // PER_ARTICLE
+    params = {
+        "actors": actor_ids,
+        "pairs": PAIRS,
+        "base": BASE,
+        "per": PER_STORY,
+        "per_article": PER_ARTICLE,
+        "groups": groups,
+        "first_story": start // PER_STORY,
+        "last_story": total // PER_STORY,
+        "first_article": start // PER_ARTICLE,
+        "last_article": total // PER_ARTICLE,
+        "feed": feed_id,
+        "bands": BANDS,
+    }
     with connection.cursor() as cursor:
         if start == 0:  # story ids are computed: start them at 1
             cursor.execute(
                 "TRUNCATE coding_suggestion, coding_story, coding_articlecoding "
                 "RESTART IDENTITY CASCADE"
             )
+        cursor.execute("SET session_replication_role = replica")
         cursor.execute(
             """
             INSERT INTO coding_story (id, source_id, target_id, category, family, kind,
@@ -273,58 +294,54 @@ def grow_archive(feed_id: int, actor_ids: list[int], start: int, total: int) -> 
                    'statement', %(base)s + (k / %(pairs)s) * interval '1 day',
                    %(base)s + (k / %(pairs)s) * interval '1 day', %(per)s, 1, '{en}', 0.9,
                    'pending', '', now()
-            FROM generate_series(%(first)s, %(last)s - 1) AS k
+            FROM generate_series(%(first_story)s, %(last_story)s - 1) AS k
             """,
-            {
-                "actors": actor_ids,
-                "pairs": PAIRS,
-                "base": BASE,
-                "per": PER_STORY,
-                "first": start // PER_STORY,
-                "last": total // PER_STORY,
-            },
+            params,
         )
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('coding_story', 'id'), "
             "(SELECT max(id) FROM coding_story))"
         )
+        # Article a: day a / (PER_STORY * groups), member (a / groups) %% PER_STORY, pair
+        # group a %% groups.
         cursor.execute(
             """
             INSERT INTO ingest_article (feed_id, guid, url, title, summary, content, author,
                 published_at, published_raw, fetched_at, language, content_hash, relevance,
                 candidate_kind, review_status)
-            SELECT %(feed)s, 'archive-' || n, '', 'Archive ' || n, '', '', '',
-                   %(base)s + (n / %(per)s / %(pairs)s) * interval '1 day', '', now(), 'en',
-                   md5(n::text), 0, '', 'new'
-            FROM generate_series(%(start)s, %(total)s - 1) AS n
+            SELECT %(feed)s, 'archive-' || a, '', 'Archive ' || a, '', '', '',
+                   %(base)s + (a / (%(per)s * %(groups)s)) * interval '1 day', '', now(),
+                   'en', md5(a::text), 0, '', 'new'
+            FROM generate_series(%(first_article)s, %(last_article)s - 1) AS a
+            ORDER BY a
+            RETURNING id
             """,
-            {
-                "feed": feed_id,
-                "base": BASE,
-                "per": PER_STORY,
-                "pairs": PAIRS,
-                "start": start,
-                "total": total,
-            },
+            params,
         )
+        article_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             """
+            WITH article AS (
+                SELECT a, (%(articles)s::bigint[])[1 + a - %(first_article)s] AS id,
+                       ARRAY(SELECT (random() * 9e18)::bigint
+                             FROM generate_series(1, %(bands)s) WHERE a >= 0) AS bands
+                FROM generate_series(%(first_article)s, %(last_article)s - 1) AS a
+            )
             INSERT INTO coding_suggestion (article_id, source_id, target_id, source_named_id,
                 target_named_id, category, kind, score, confidence, quote, cue, explanation,
                 spans, bands, story_id, status, lexicon_version, coded_at)
             SELECT article.id, story.source_id, story.target_id, story.source_id,
                    story.target_id, 'ACCUSE', 'statement', -2.0, 0.6, 'Archive quote.',
-                   'accused', '', '{}', ARRAY(SELECT (random() * 9e18)::bigint
-                                              FROM generate_series(1, %(bands)s)
-                                              WHERE article.id > 0),
-                   story.id, 'pending', 'bench', now()
-            FROM ingest_article AS article
-            JOIN coding_story AS story
-              ON story.id = 1 + substr(article.guid, 9)::bigint / %(per)s
-            WHERE article.feed_id = %(feed)s AND substr(article.guid, 9)::bigint >= %(start)s
+                   'accused', '', '{}', article.bands, story.id, 'pending', 'bench', now()
+            FROM article
+            CROSS JOIN generate_series(0, %(per_article)s - 1) AS slot
+            JOIN coding_story AS story ON story.id = 1
+                 + (article.a / (%(per)s * %(groups)s)) * %(pairs)s
+                 + (article.a %% %(groups)s) * %(per_article)s + slot
             """,
-            {"bands": 8, "per": PER_STORY, "feed": feed_id, "start": start},
+            params | {"articles": article_ids},
         )
+        cursor.execute("SET session_replication_role = DEFAULT")
     report(f"archive_suggestions_{total}", total)
 
 
