@@ -209,11 +209,16 @@ def notify_shifts(
     return sorted(told)
 
 
-def revalidate_watchlists(actor_ids: list[int] | None = None) -> list[int]:
-    """Read each watchlist's saved page again (those naming these actors, or all): one whose
-    filters no longer read (an actor deleted or renamed) is paused with the reason, one that
-    reads differently (an actor's new slug taken by another) takes the new columns."""
+def revalidate_watchlists(
+    actor_ids: list[int] | None = None, *, watchlist_ids: list[int] | None = None
+) -> list[int]:
+    """Read each watchlist's saved page again (those naming these actors, these watchlists,
+    or all): one whose filters no longer read (an actor deleted or renamed) is paused with
+    the reason, one that reads differently (an actor's new slug taken by another) takes the
+    new columns. Returns the watchlists it paused."""
     watchlists = Watchlist.objects.all()
+    if watchlist_ids is not None:
+        watchlists = watchlists.filter(pk__in=watchlist_ids)
     if actor_ids is not None:
         watchlists = watchlists.filter(
             Q(actor_ids__overlap=actor_ids)
@@ -236,11 +241,29 @@ def revalidate_watchlists(actor_ids: list[int] | None = None) -> list[int]:
     return paused
 
 
+def dangling_watchlists() -> list[int]:
+    """Active watchlists naming an actor that no longer exists (deleted without the signal
+    reaching us: a raw SQL delete, a lost task)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT w.id FROM alerts_watchlist w
+            WHERE NOT w.paused AND (
+                EXISTS (SELECT 1 FROM unnest(w.actor_ids) AS named(id)
+                        WHERE NOT EXISTS (SELECT 1 FROM relations_actor a WHERE a.id = named.id))
+                OR (w.scope = 'pair' AND (w.pair_low_id IS NULL OR w.pair_high_id IS NULL)))
+            """
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """The safety net the beat runs: whatever a lost task would have told, told now."""
     now = now or timezone.now()
     since = now - SWEEP_WINDOW
     counts = {"events": 0, "evidence": 0, "stories": 0, "shifts": 0}
+    dangling = dangling_watchlists()
+    counts["paused"] = len(revalidate_watchlists(watchlist_ids=dangling)) if dangling else 0
     recent = Event.objects.filter(status=Event.Status.PUBLISHED, updated_at__gte=since)
     for event_id in recent.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -299,3 +300,15 @@ def test_deleting_a_watched_actor_pauses_the_watchlist_with_a_message(owner, rus
     assert watchlist.paused
     assert "“wagner-group”" in watchlist.paused_reason
     assert not other.paused
+
+
+def test_the_sweep_pauses_a_watchlist_whose_actor_went_without_a_signal(owner, russia):
+    gone = ActorFactory(name="Wagner Group", slug="wagner-group")
+    watchlist = watch(owner, "wagner", "/actors/wagner-group/")
+    with connection.cursor() as cursor:  # behind Django's back: no signal
+        cursor.execute("DELETE FROM relations_actor WHERE id = %s", [gone.pk])
+
+    assert triggers.dangling_watchlists() == [watchlist.pk]
+    assert triggers.sweep()["paused"] == 1
+    watchlist.refresh_from_db()
+    assert watchlist.paused and "wagner-group" in watchlist.paused_reason
