@@ -388,8 +388,9 @@ class Coder:
         if not article:
             return []
         words = words_of(article)
-        mentions = self.gazetteer.spans(article, words)
-        if len({a for m in mentions for a, _ in m.actors[:1]}) < 2:
+        # Most articles name fewer than two actors: then nothing more is worked out.
+        mentions = self.gazetteer.spans(article, words, min_actors=2)
+        if not mentions:
             return []
         hits = self.lexicon.hits(words)
         title_end = len(_clean(title or ""))
@@ -532,9 +533,7 @@ class _Sentence:
         # Moscow, ..."), tried after those that follow an actor.
         first_actor = self.mentions[0].start
         opening = self.language in ("en", "ru")
-        acts.sort(
-            key=lambda h: (h.entry.weight < WEAK_CUE, opening and h.end <= first_actor)
-        )
+        acts.sort(key=lambda h: (h.entry.weight < WEAK_CUE, opening and h.end <= first_actor))
         negations = [h for h in hits if h.entry.polarity == "negation"]
         reports = [h for h in hits if h.entry.polarity == "report"]
         denial = next((h for h in negations if h.entry.category), None)

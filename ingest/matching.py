@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -132,19 +133,86 @@ def normalise(text: str, *, fold: bool = True) -> str:
 _WORD = re.compile(r"(?:[^\W_]|[" + _DECORATION + r"])+")
 
 
-class Words(NamedTuple):
+class Words:
     """A text cut into words, with the words normalised as ``normalise`` would and joined the
-    same way, so that a hit in ``folded`` (or ``exact``) maps back to the original text."""
+    same way, so that a hit in ``folded`` (or ``exact``) maps back to the original text.
 
-    folded: str  # " word word ... ", as normalise(text)
-    starts: list[int]  # where each word starts in the original text
-    ends: list[int]
-    folded_starts: list[int]  # where each word starts in ``folded``
-    original: str
+    Where the words sit in the original text is worked out on first use: most texts are
+    matched and found to name too few actors, and never need it."""
+
+    __slots__ = ("folded", "original", "_parts", "_places", "_exact", "_simple")
+
+    def __init__(self, original: str):
+        self.original = original
+        folded = original.casefold()
+        # The usual case: folding keeps every length and nothing is removed (spelling
+        # variants are one letter for one), so the words sit at the same places in the folded
+        # text as in the original, and no Python loop runs per word.
+        self._simple = len(folded) == len(original) and _DECORATED.search(original) is None
+        self._places = self._exact = None
+        if self._simple:
+            self._parts = _WORD.findall(folded.translate(_VARIANTS_TABLE))
+        else:
+            self._parts = None
+            self._places = self._places_slowly()
+            self._parts = self._places[3]
+        self.folded = f" {' '.join(self._parts)} "  # as normalise(text)
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each word starts in the original text."""
+        return self.places[0]
+
+    @property
+    def ends(self) -> list[int]:
+        return self.places[1]
+
+    @property
+    def folded_starts(self) -> list[int]:
+        """Where each word starts in ``folded``."""
+        return self.places[2]
+
+    @property
+    def places(self) -> tuple[list[int], list[int], list[int], list[str]]:
+        if self._places is None:
+            matches = list(_WORD.finditer(self.original))
+            starts = [m.start() for m in matches]
+            ends = [m.end() for m in matches]
+            parts = self._parts
+            folded_starts = list(itertools.accumulate((len(p) + 1 for p in parts), initial=1))
+            self._places = (starts, ends, folded_starts[: len(parts)], parts)
+        return self._places
+
+    def _places_slowly(self):
+        starts, ends, parts, folded_starts = [], [], [], []
+        position = 1
+        for match in _WORD.finditer(self.original):
+            word = _rewrite(match.group().casefold())
+            if not word:
+                continue
+            starts.append(match.start())
+            ends.append(match.end())
+            folded_starts.append(position)
+            parts.append(word)
+            position += len(word) + 1
+        return starts, ends, folded_starts, parts
 
     @property
     def exact(self) -> str:
-        return _exact_words(self.original)
+        """ " Word Word ... ", as normalise(text, fold=False)."""
+        if self._exact is None:
+            if self._simple:
+                words = _WORD.findall(self.original.translate(_VARIANTS_TABLE))
+                self._exact = f" {' '.join(words)} "
+            else:
+                self._exact = _exact_words(self.original)
+        return self._exact
+
+    @property
+    def exact_starts(self) -> list[int]:
+        """Where each word starts in ``exact``: as in ``folded``, unless folding changed a
+        word's length (ß → ss)."""
+        return self.folded_starts if self._simple else _starts_of(self.exact)
 
     def span(self, start: int, end: int, starts: list[int] | None = None) -> tuple[int, int]:
         """The original span of the words from ``start`` to ``end`` in ``folded`` (a hit
@@ -154,35 +222,22 @@ class Words(NamedTuple):
         last = bisect.bisect_left(starts, end) - 1
         return self.starts[first], self.ends[max(first, last)]
 
-    def word_index(self, position: int) -> int:
-        """The index of the word that holds (or follows) ``position`` of ``folded``."""
-        return max(0, bisect.bisect_right(self.folded_starts, position) - 1)
-
 
 def _rewrite(word: str) -> str:
     return _REWRITTEN.sub(lambda m: _SPELLING_VARIANTS.get(m.group(), ""), word)
 
 
+_VARIANTS_TABLE = str.maketrans(_SPELLING_VARIANTS)
+_DECORATED = re.compile("[" + _DECORATION + "]")
+
+
 def words_of(text: str) -> Words:
     """``text`` (NFC, as the caller stores it) cut into words, normalised like ``normalise``."""
-    starts, ends, parts, folded_starts = [], [], [], []
-    position = 1
-    for match in _WORD.finditer(text):
-        word = _rewrite(match.group().casefold())
-        if not word:
-            continue
-        starts.append(match.start())
-        ends.append(match.end())
-        folded_starts.append(position)
-        parts.append(word)
-        position += len(word) + 1
-    return Words(f" {' '.join(parts)} ", starts, ends, folded_starts, text)
+    return Words(text)
 
 
 @functools.lru_cache(maxsize=16)
 def _exact_words(text: str) -> str:
-    # Words are kept in the same order with their case; a word whose length folding changed
-    # (ß → ss) shifts the rest, so exact hits are mapped with their own word starts.
     return f" {' '.join(w for m in _WORD.finditer(text) if (w := _rewrite(m.group())))} "
 
 
@@ -274,22 +329,27 @@ class Gazetteer:
                 )
         return found
 
-    def spans(self, text: str, words: Words | None = None) -> list[MentionSpan]:
+    def spans(
+        self, text: str, words: Words | None = None, *, min_actors: int = 1
+    ) -> list[MentionSpan]:
         """Every mention in ``text`` with its place in the original text (not the normalised
         one), in order; overlapping hits resolved longest first, as ``match`` does. Pass
-        ``words_of(text)`` when the caller has it already (the coder matches cues on it)."""
+        ``words_of(text)`` when the caller has it already (the coder matches cues on it);
+        with ``min_actors``, nothing unless that many actors are named (found before the
+        places are worked out, which most texts then never need)."""
         if not text:
             return []
         words = words or words_of(text)
-        hits = []
-        if self._folded is not None:
-            for start, end, actors in self._hits(self._folded, words.folded):
-                hits.append((*words.span(start, end), actors))
-        if self._exact is not None:
-            exact = words.exact
-            exact_starts = _starts_of(exact)
-            for start, end, actors in self._hits(self._exact, exact):
-                hits.append((*words.span(start, end, exact_starts), actors))
+        folded = self._hits(self._folded, words.folded) if self._folded is not None else []
+        exact = self._hits(self._exact, words.exact) if self._exact is not None else []
+        if min_actors > 1:
+            named = {actors[0][0] for _, _, actors in folded + exact}
+            if len(named) < min_actors:
+                return []
+        hits = [(*words.span(start, end), actors) for start, end, actors in folded]
+        if exact:
+            starts = words.exact_starts
+            hits += [(*words.span(start, end, starts), actors) for start, end, actors in exact]
         if not hits:
             return []
         chosen = _longest_without_overlap(hits)
