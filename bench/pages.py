@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import statistics
 import time
@@ -321,6 +322,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     options = parser.parse_args()
 
+    # Hundreds of API requests a minute from one address: the throttle still counts each
+    # (its cost is measured) but never refuses one.
+    os.environ.setdefault("API_THROTTLE_ANON", "1000000/min")
     setup_django("pages")
     from django.core.cache import cache
     from django.core.management import call_command
