@@ -4,6 +4,8 @@ when no SMTP host is set; an event that went back to draft is left out."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.mail import get_connection
 
@@ -155,3 +157,29 @@ def test_settings_name_the_file_backend_when_no_host_is_set():
     assert email_backend("") == FILE_BACKEND
     assert email_backend("smtp.example.org") == SMTP_BACKEND
     assert get_connection(backend=FILE_BACKEND, file_path="/tmp") is not None
+
+
+def test_real_headlines_reach_the_digest_the_feed_and_the_webhook_intact(
+    smtp, client, watchlist, russia, israel
+):
+    import feedparser
+
+    from tests.browser.test_inbox import longest_real_entries
+
+    Watchlist.objects.filter(pk=watchlist.pk).update(email="weekly")
+    headlines = [headline[:300] for _outlet, headline, _summary, _link in longest_real_entries(20)]
+    for headline in headlines:
+        triggers.notify_new_event(publish_event(russia, israel, title=headline).pk)
+    [digest] = delivery.plan([watchlist.pk], digest="weekly")
+
+    assert delivery.send_delivery(digest) == "sent"
+    text = body_text(smtp.messages[0])
+    assert smtp.subjects() == ["[Relwatch] Weekly digest: Russia (20)"]
+    feed = feedparser.parse(client.get(f"/watch/feed/{watchlist.atom_token}/").content)
+    assert not feed.bozo
+    for headline in headlines:
+        assert headline in text
+        assert headline in {entry.title for entry in feed.entries}
+    notifications = list(Notification.objects.filter(watchlist=watchlist))
+    payload = delivery.webhook_body(Delivery(pk=1, watchlist=watchlist), notifications)
+    assert {n["title"] for n in json.loads(payload)["notifications"]} == set(headlines)
