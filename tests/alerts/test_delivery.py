@@ -183,3 +183,23 @@ def test_real_headlines_reach_the_digest_the_feed_and_the_webhook_intact(
     notifications = list(Notification.objects.filter(watchlist=watchlist))
     payload = delivery.webhook_body(Delivery(pk=1, watchlist=watchlist), notifications)
     assert {n["title"] for n in json.loads(payload)["notifications"]} == set(headlines)
+
+
+def test_make_run_says_where_mail_goes(monkeypatch, tmp_path):
+    from relwatch.supervisor import mail_notice
+
+    monkeypatch.delenv("EMAIL_HOST", raising=False)
+    assert f"written to {tmp_path / 'mail'}/" in mail_notice(tmp_path)
+    monkeypatch.setenv("EMAIL_HOST", "smtp.example.org")
+    monkeypatch.setenv("EMAIL_PORT", "587")
+    assert mail_notice(tmp_path) == "mail: alerts are sent through smtp.example.org:587"
+
+
+def test_tls_and_ssl_together_are_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from relwatch.config import email_security
+
+    assert email_security(True, False) == (True, False)
+    with pytest.raises(ImproperlyConfigured, match="not both"):
+        email_security(True, True)
