@@ -25,7 +25,6 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
-    Q,
     Value,
     When,
 )
@@ -75,7 +74,7 @@ def _page_number(request) -> int:
     )
 
 
-def _merge_choices(stories: list[Story]) -> None:
+def _merge_choices(stories: list[Story], user) -> None:
     """Give each pending story ``merge_choices``: events with an interaction between its pair
     (either way) near its dates, in one query for the page."""
     pending = [story for story in stories if story.status == ReviewStatus.PENDING]
@@ -83,17 +82,19 @@ def _merge_choices(stories: list[Story]) -> None:
         story.merge_choices = []
     if not pending:
         return
-    pairs = Q()
-    for story in pending:
-        pairs |= Q(source=story.source_id, target=story.target_id)
-        pairs |= Q(source=story.target_id, target=story.source_id)
+    actors = {story.source_id for story in pending} | {story.target_id for story in pending}
     since = min(story.first_seen for story in pending).date() - MERGE_WINDOW
     until = max(story.last_seen for story in pending).date() + MERGE_WINDOW
-    rows = (
-        Interaction.objects.filter(pairs, event__date__range=(since, until))
-        .values_list("source", "target", "event", "event__title", "event__date")
-        .order_by("-event__date", "-event")[:500]
+    # The page's actors among themselves (a few pairs too many, sorted out below): one plain
+    # query rather than an OR of every pair.
+    interactions = Interaction.objects.filter(
+        source__in=actors, target__in=actors, event__date__range=(since, until)
     )
+    if not can_see_drafts(user):
+        interactions = interactions.filter(event__status=Event.Status.PUBLISHED)
+    rows = interactions.values_list(
+        "source", "target", "event", "event__title", "event__date"
+    ).order_by("-event__date", "-event")[:500]
     by_pair = defaultdict(dict)
     for source, target, event, title, date in rows:
         by_pair[frozenset((source, target))][event] = (event, title, date)
@@ -112,8 +113,11 @@ def _web_url(url: str) -> str:
 def suggestions(request):
     can_review = review.can_review(request.user)
     filterset = StoryFilter(request.GET, queryset=Story.objects.all())
-    in_stories = Story.objects.filter(Q(source=OuterRef("pk")) | Q(target=OuterRef("pk")))
-    filterset.form.fields["actor"].queryset = Actor.objects.filter(Exists(in_stories))
+    # Two probes of the foreign-key indexes per actor (one Exists with an OR scans stories).
+    filterset.form.fields["actor"].queryset = Actor.objects.filter(
+        Exists(Story.objects.filter(source=OuterRef("pk")))
+        | Exists(Story.objects.filter(target=OuterRef("pk")))
+    )
     context = {"form": filterset.form, "can_review": can_review, "errors": []}
     try:
         number = _page_number(request)
@@ -140,7 +144,7 @@ def suggestions(request):
         if can_review and story.status == ReviewStatus.PENDING:
             story.edit_url = review.edit_url(story)
     if can_review:
-        _merge_choices(stories)
+        _merge_choices(stories, request.user)
     context.update(page=page, stories=stories, reject_form=RejectForm(), merge_form=MergeForm())
     return render(request, "coding/suggestions.html", context)
 
