@@ -141,6 +141,8 @@ class Publication(models.Model):
 
     event = models.OneToOneField(Event, primary_key=True, on_delete=models.CASCADE)
     published_at = models.DateTimeField(db_index=True)
+    # When the watchlists were last matched against it: the sweep re-matches those without.
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"event {self.event_id} published {self.published_at:%Y-%m-%d %H:%M}"

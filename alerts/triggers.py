@@ -21,7 +21,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from alerts import matching
@@ -59,7 +59,7 @@ def notify_new_event(event_id: int) -> list[int]:
     statuses = []
     if event.kind == Event.Kind.ALLEGATION:
         statuses = [Allegation.objects.get(pk=event.pk).evidence_status]
-    return matching.notify_event_matches(
+    told = matching.notify_event_matches(
         event.pk,
         trigger="event",
         key=f"event:{event.pk}",
@@ -69,6 +69,8 @@ def notify_new_event(event_id: int) -> list[int]:
         happened_at=published_at,
         statuses=statuses,
     )
+    Publication.objects.filter(event=event).update(matched_at=timezone.now())
+    return told
 
 
 # An allegation's history records with the status before each one, from the record before it
@@ -264,12 +266,22 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     counts = {"events": 0, "evidence": 0, "stories": 0, "shifts": 0}
     dangling = dangling_watchlists()
     counts["paused"] = len(revalidate_watchlists(watchlist_ids=dangling)) if dangling else 0
-    recent = Event.objects.filter(status=Event.Status.PUBLISHED, updated_at__gte=since)
-    for event_id in recent.values_list("pk", flat=True).order_by("pk"):
+    # Published lately and never matched: a lost task's, or one written without signals.
+    missed = Event.objects.filter(
+        Q(publication__isnull=True) | Q(publication__matched_at__isnull=True),
+        status=Event.Status.PUBLISHED,
+        updated_at__gte=since,
+    )
+    for event_id in missed.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():
             counts["events"] += len(notify_new_event(event_id))
     counts["evidence"] = len(notify_evidence_changes(since=since))
-    for story_id in Story.objects.filter(last_seen__gte=since).values_list("pk", flat=True):
-        counts["stories"] += len(notify_story(story_id))
+    fewest = Watchlist.objects.filter(on_story=True, paused=False).aggregate(
+        fewest=Min("story_min_outlets")
+    )["fewest"]
+    if fewest is not None:
+        stories = Story.objects.filter(last_seen__gte=since, outlet_count__gte=fewest)
+        for story_id in stories.values_list("pk", flat=True):
+            counts["stories"] += len(notify_story(story_id))
     counts["shifts"] = len(notify_shifts(today=now.date()))
     return counts

@@ -65,8 +65,8 @@ def remove_schedule(apps, schema_editor):
 
 # Events published before alerts existed are no news to any watchlist.
 BACKFILL_PUBLICATIONS = """
-INSERT INTO alerts_publication (event_id, published_at)
-SELECT id, updated_at FROM relations_event WHERE status = 'published'
+INSERT INTO alerts_publication (event_id, published_at, matched_at)
+SELECT id, updated_at, updated_at FROM relations_event WHERE status = 'published'
 ON CONFLICT DO NOTHING
 """
 
@@ -95,6 +95,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("published_at", models.DateTimeField(db_index=True)),
+                ("matched_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(

@@ -312,3 +312,13 @@ def test_the_sweep_pauses_a_watchlist_whose_actor_went_without_a_signal(owner, r
     assert triggers.sweep()["paused"] == 1
     watchlist.refresh_from_db()
     assert watchlist.paused and "wagner-group" in watchlist.paused_reason
+
+
+def test_the_sweep_tells_what_a_lost_task_missed_and_nothing_twice(owner, russia, israel):
+    watch(owner, "russia", "/timeline/?actor=russia")
+    event = publish_event(russia, israel)  # its task was queued, and never ran
+
+    assert triggers.sweep()["events"] == 1
+    assert told(event) == {"russia"}
+    assert triggers.sweep()["events"] == 0
+    assert Publication.objects.get(event=event).matched_at is not None
