@@ -129,7 +129,7 @@ ATTACHED_AND = {"he": "ו", "ar": "و"}
 # Places: "in Moscow", "в Москве", "במוסקבה", "في موسكو" name where, not whom (except for a
 # meeting, whose place is its host).
 LOCATIVES = {
-    "en": frozenset({"in", "at", "inside", "through", "via"}),
+    "en": frozenset({"in", "inside", "through", "via"}),
     "ru": frozenset({"в", "во"}),
     "ar": frozenset({"في"}),
 }

@@ -26,6 +26,9 @@ PREPOSITIONS = _words(
 )
 
 
+ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct"})
+
+
 class Parse(NamedTuple):
     pos: str  # NOUN, ADJF, VERB, PREP, ... ("" when unknown)
     case: str  # the likeliest case (nomn, gent, datv, accs, ablt, loct) or ""
@@ -43,6 +46,10 @@ def parse(word: str) -> Parse:
     if not parses:
         return Parse("", "", frozenset(), word, False)
     best = parses[0]
+    if not best.is_known:
+        # A guess from the word's ending ("хезболла" as a genitive of "хезболл"): its case
+        # is unknown, so it may be the subject.
+        return Parse(str(best.tag.POS or ""), "", ALL_CASES, best.normal_form, False)
     cases = frozenset(p.tag.case for p in parses if p.tag.case and p.score >= 0.05)
     return Parse(
         str(best.tag.POS or ""),
