@@ -1,14 +1,17 @@
 """Does the monthly brief stay fast as the archive grows?
 
-The same month's brief page (/brief/YYYY-MM/) on the same process and database, first with
-2,000 events in the archive, then with 200,000 (the seeds plus synthetic events, loaded with
-COPY: ingest.synthetic). Each request follows a bump of the data version, so the brief is
-computed afresh every time, as after any change to the events; the cached page is timed too.
+The same month's brief page (/brief/YYYY-MM/) in one process against two copies of the
+archive: 2,000 events, and a copy of it grown to 200,000 (the seeds plus synthetic events,
+loaded with COPY: ingest.synthetic). Requests to the two alternate, so that a shared
+machine's drifting load weighs on both alike. Each computed request follows a bump of the
+data version, so the brief is computed afresh, as after any change to the events; the
+cached page is timed too.
 
 Prints:
 - brief_ms: median server time of the brief, computed, at each size;
-- brief_warm_ms: the same served from the cache;
-- brief_queries: the queries of a computed brief at each size (they must be equal);
+- brief_warm_ms, brief_warm_scaling: the same served from the cache, and their ratio;
+- brief_queries: the queries of a computed brief at each size (equal but for a count that
+  only a list longer than its limit needs);
 - brief_month_events: published events in the month at each size;
 - brief_scaling: brief_ms at full size over brief_ms at the small size (≤ 3.0).
 
@@ -21,12 +24,13 @@ import argparse
 import time
 from typing import NamedTuple
 
-from common import median_seconds, report, setup_django, vacuum_analyze
+from common import interleaved_medians, report, setup_django, vacuum_analyze
 
 
-class Timing(NamedTuple):
-    cold: float
-    warm: float
+class Answer(NamedTuple):
+    """What one size's brief shows, read once: its queries when computed, the month's
+    published events, the pairs shown."""
+
     queries: int
     month_events: int
     pairs: int
@@ -46,7 +50,24 @@ def grow_to(events: int, actors: int, seed: int) -> None:
     report(f"generate_{events}_events_seconds", time.perf_counter() - started)
 
 
-def measure(client, month: str, runs: int) -> Timing:
+def use_database(name: str) -> None:
+    """Point the connection at the small or the full copy (outside any timing)."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def fetch(client, url: str) -> str:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return response.content.decode()
+
+
+def inspect(client, month: str) -> Answer:
     from django.db import connection
 
     from alerts.brief import month_end, parse_month
@@ -54,14 +75,7 @@ def measure(client, month: str, runs: int) -> Timing:
     from relwatch.caching import bump_data_version
 
     url = f"/brief/{month}/"
-
-    def get() -> str:
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-        return response.content.decode()
-
-    body = get()  # loads code and templates
+    body = fetch(client, url)  # loads code and templates
     # A brief that got fast by showing nothing must fail the benchmark, not pass it.
     if body.count('<svg class="sparkline"') < 3 or "What drove it" not in body:
         raise SystemExit(f"{url} answered without its triangle's sparklines and drivers")
@@ -69,11 +83,9 @@ def measure(client, month: str, runs: int) -> Timing:
     queries = []
     bump_data_version()
     with connection.execute_wrapper(lambda execute, *args: queries.append(1) or execute(*args)):
-        get()
+        fetch(client, url)
     first = parse_month(month)
-    return Timing(
-        cold=median_seconds(get, runs=runs, before=bump_data_version),
-        warm=median_seconds(get, runs=runs),
+    return Answer(
         queries=len(queries),
         month_events=Event.objects.filter(
             status=Event.Status.PUBLISHED, date__gte=first, date__lte=month_end(first)
@@ -87,28 +99,66 @@ def main() -> None:
     parser.add_argument("--month", default="2024-03")
     parser.add_argument("--small", type=int, default=2_000)
     parser.add_argument("--full", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     options = parser.parse_args()
 
     setup_django("brief")
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
+
+    from relwatch.caching import bump_data_version
 
     call_command("load_seeds", verbosity=0)
     client = Client()
+    url = f"/brief/{options.month}/"
 
+    # The small archive, then a copy of it grown to full size: both stay, so that the
+    # requests to each can alternate (see interleaved_medians).
     grow_to(options.small, actors=60, seed=1)
-    small = measure(client, options.month, options.runs)
+    small = connection.settings_dict["NAME"]
+    connection.close()
+    connection.creation.clone_test_db(suffix="full", verbosity=0, autoclobber=True)
+    full = f"{small}_full"
+    use_database(full)
     grow_to(options.full, actors=140, seed=2)
-    full = measure(client, options.month, options.runs)
+
+    answers = {}
+    for size, name in (("small", small), ("full", full)):
+        use_database(name)
+        answers[size] = inspect(client, options.month)
+
+    def step(size: str, name: str, computed: bool):
+        def before():
+            use_database(name)
+            if computed:
+                bump_data_version()
+
+        return (f"{size}_{'cold' if computed else 'warm'}", lambda: fetch(client, url), before)
+
+    medians = interleaved_medians(
+        [
+            step(size, name, computed)
+            for computed in (True, False)
+            for size, name in (("small", small), ("full", full))
+        ],
+        runs=options.runs,
+    )
+
+    def pair(what: str) -> str:
+        return f"{getattr(answers['small'], what)} -> {getattr(answers['full'], what)}"
+
+    def ms(kind: str) -> str:
+        return f"{medians[f'small_{kind}'] * 1000:.1f} -> {medians[f'full_{kind}'] * 1000:.1f}"
 
     report("brief_month", options.month)
-    report("brief_month_events", f"{small.month_events} -> {full.month_events}")
-    report("brief_pairs_shown", f"{small.pairs} -> {full.pairs}")
-    report("brief_queries", f"{small.queries} -> {full.queries}")
-    report("brief_ms", f"{small.cold * 1000:.1f} -> {full.cold * 1000:.1f}")
-    report("brief_warm_ms", f"{small.warm * 1000:.1f} -> {full.warm * 1000:.1f}")
-    report("brief_scaling", full.cold / small.cold)
+    report("brief_month_events", pair("month_events"))
+    report("brief_pairs_shown", pair("pairs"))
+    report("brief_queries", pair("queries"))
+    report("brief_ms", ms("cold"))
+    report("brief_warm_ms", ms("warm"))
+    report("brief_warm_scaling", medians["full_warm"] / medians["small_warm"])
+    report("brief_scaling", medians["full_cold"] / medians["small_cold"])
 
 
 if __name__ == "__main__":
