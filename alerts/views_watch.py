@@ -49,8 +49,13 @@ def watchlists(request):
 @login_required
 @require_POST
 def watch_this(request):
+    path = request.POST.get("path", "").strip()
+    existing = Watchlist.objects.filter(owner=request.user, saved_url=path).first()
+    if existing is not None:
+        messages.info(request, "You already watch this page.")
+        return redirect(existing)
     try:
-        watchlist = create_watchlist(request.user, request.POST.get("path", ""))
+        watchlist = create_watchlist(request.user, path)
     except UnreadableFilters as exc:
         return render(request, "alerts/cannot_watch.html", {"reason": str(exc)}, status=400)
     messages.success(request, f"Watching “{watchlist.name}”. Choose how you are told below.")

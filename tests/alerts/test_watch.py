@@ -57,6 +57,13 @@ def test_watch_this_saves_the_timeline_filters_as_they_are(owner_client, owner, 
     assert watchlist.name == "Timeline: Russia, Israel"
 
 
+def test_watching_the_same_page_again_opens_the_watchlist(owner_client, owner, russia):
+    first = owner_client.post("/watch/this/", {"path": "/actors/russia/"})
+    second = owner_client.post("/watch/this/", {"path": "/actors/russia/"})
+    assert first["Location"] == second["Location"]
+    assert Watchlist.objects.filter(owner=owner).count() == 1
+
+
 def test_watch_this_on_a_pair_keeps_the_roll_up_and_watches_shifts(
     owner_client, owner, russia, israel
 ):
