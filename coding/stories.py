@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,7 +77,18 @@ SHINGLE_WORDS = 3
 # Enough words to tell a copy from a rewrite; the rest of a long article adds time, not signal.
 SHINGLE_TEXT_CHARS = 3000
 _WORD = re.compile(r"\w+")
-_MINHASH_SEED = MinHash(num_perm=NUM_PERM, seed=1)  # its permutations, shared by every text
+# One MinHash per thread, cleared for each text: building one parses its permutations anew,
+# which cost more than hashing a headline. CRC-32 hashes the shingles (the permutations mix
+# its bits); datasketch's default SHA-1 through Python took most of the time.
+_minhashes = threading.local()
+
+
+def _minhash() -> MinHash:
+    minhash = getattr(_minhashes, "minhash", None)
+    if minhash is None:
+        minhash = _minhashes.minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)
+    minhash.clear()
+    return minhash
 
 
 def family_of(category: str) -> str:
@@ -92,9 +105,7 @@ def text_bands(text: str) -> list[int]:
         " ".join(words[i : i + SHINGLE_WORDS]).encode()
         for i in range(len(words) - SHINGLE_WORDS + 1)
     }
-    minhash = MinHash(
-        num_perm=NUM_PERM, permutations=_MINHASH_SEED.permutations, scheme=_MINHASH_SEED.scheme
-    )
+    minhash = _minhash()
     minhash.update_batch(shingles)
     rows = np.asarray(minhash.hashvalues).reshape(BANDS, -1)
     return [
@@ -187,19 +198,30 @@ class Placement:
 
 
 def place(cursor, members: list[Member]) -> Placement:
-    """Put each member in a story: a near-duplicate's, else the nearest in time of its key,
-    else a new one. The caller holds ``lock_pairs`` for the members' keys."""
+    """Put each member in a story: the story of a near-duplicate text, else the nearest in
+    time of its key, else a new one. The caller holds ``lock_pairs`` for the members' keys.
+
+    Stored near-duplicates are looked up only for members that no stored story of their key
+    could take (their use is to reach beyond the window): a wire story in a hundred feeds
+    would otherwise cost a hundred probes of the bands' index to learn what the window
+    already says."""
     placement = Placement()
     if not members:
         return placement
     members = sorted(members, key=lambda member: (member.seen, member.suggestion_id))
     by_key: dict[tuple, list[_Candidate]] = defaultdict(list)
     known: dict[int, _Candidate] = {}
-    copies, copied_stories = _near_duplicate_stories(cursor, members)
-    for candidate in _stories_near(cursor, members) + copied_stories:
-        if candidate.story_id not in known:
-            by_key[candidate.key].append(candidate)
-            known[candidate.story_id] = candidate
+
+    def consider(candidates: list[_Candidate]) -> None:
+        for candidate in candidates:
+            if candidate.story_id not in known:
+                by_key[candidate.key].append(candidate)
+                known[candidate.story_id] = candidate
+
+    consider(_stories_near(cursor, members))
+    strays = [m for m in members if not any(c.takes(m.seen) for c in by_key[m.key])]
+    copies, copied_stories = _near_duplicate_stories(cursor, strays)
+    consider(copied_stories)
     band_owner: dict[tuple[tuple, int], _Candidate] = {}  # this batch's texts, by band
     for member in members:
         story = _near_duplicate(member, copies, known, band_owner)
@@ -278,31 +300,38 @@ def _near_duplicate_stories(
     cursor, members: list[Member]
 ) -> tuple[dict[int, list[int]], list[_Candidate]]:
     """Suggestion id → the pending stories (same key, within NEAR_DUPLICATE_SPAN) of stored
-    suggestions from other articles whose text shares an LSH band with its article's; and
-    those stories."""
-    with_bands = [m for m in members if m.bands]
-    if not with_bands:
+    suggestions whose text shares an LSH band with its article's; and those stories. One
+    probe per distinct text and key (a wire copy in many feeds of the batch is one)."""
+    probes: dict[tuple, list[Member]] = defaultdict(list)
+    for member in members:
+        if member.bands:
+            probes[(tuple(member.bands), member.key)].append(member)
+    if not probes:
         return {}, []
     rows = [
         (
-            m.suggestion_id,
-            m.article_id,
-            *m.key,
-            "{" + ",".join(map(str, m.bands)) + "}",
-            m.seen - NEAR_DUPLICATE_SPAN,
-            m.seen + NEAR_DUPLICATE_SPAN,
+            number,
+            *key,
+            "{" + ",".join(map(str, bands)) + "}",
+            min(m.seen for m in group) - NEAR_DUPLICATE_SPAN,
+            max(m.seen for m in group) + NEAR_DUPLICATE_SPAN,
         )
-        for m in with_bands
+        for number, ((bands, key), group) in enumerate(probes.items())
     ]
     cursor.execute(
         _NEAR_DUPLICATES_SQL,
         [list(column) for column in zip(*rows, strict=True)]
         + [list(SYMMETRIC_FAMILIES), ReviewStatus.PENDING],
     )
+    groups = list(probes.values())
     found: dict[int, list[int]] = defaultdict(list)
     stories: dict[int, _Candidate] = {}
-    for suggestion_id, story_id, source_id, target_id, family, first, last in cursor.fetchall():
-        found[suggestion_id].append(story_id)
+    for number, story_id, source_id, target_id, family, first, last in cursor.fetchall():
+        for member in groups[number]:
+            if first >= member.seen - NEAR_DUPLICATE_SPAN and last <= member.seen + (
+                NEAR_DUPLICATE_SPAN
+            ):
+                found[member.suggestion_id].append(story_id)
         stories[story_id] = _Candidate(
             pair_key(source_id, target_id, family), first, last, story_id=story_id
         )
@@ -412,19 +441,20 @@ FOR UPDATE OF story
 NEAR_DUPLICATE_ROWS = 50
 _NEAR_DUPLICATES_SQL = f"""
 WITH wanted AS MATERIALIZED (
-    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
-                         %s::text[], %s::timestamptz[], %s::timestamptz[])
-         AS wanted(suggestion_id, article_id, source_id, target_id, family, bands, low, high)
+    SELECT * FROM unnest(%s::integer[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
+                         %s::timestamptz[], %s::timestamptz[])
+         AS wanted(probe, source_id, target_id, family, bands, low, high)
 ), copy AS MATERIALIZED (
+    -- A suggestion of this batch has no story yet: only stored reports are found. (Written
+    -- with coalesce so that no index on story_id offers itself in place of the bands'.)
     SELECT wanted.*, other.story_id
     FROM wanted CROSS JOIN LATERAL (
         SELECT other.story_id FROM {_SUGGESTION} AS other
-        WHERE other.bands && wanted.bands::bigint[] AND other.article_id <> wanted.article_id
-          AND other.story_id IS NOT NULL
+        WHERE other.bands && wanted.bands::bigint[] AND coalesce(other.story_id, 0) > 0
         LIMIT {NEAR_DUPLICATE_ROWS}
     ) AS other
 )
-SELECT DISTINCT copy.suggestion_id, story.id, story.source_id, story.target_id,
+SELECT DISTINCT copy.probe, story.id, story.source_id, story.target_id,
        story.family, story.first_seen, story.last_seen
 FROM copy
 JOIN {_STORY} AS story
