@@ -11,7 +11,10 @@ from coding import stage, stories
 from coding.models import ReviewStatus, Story, Suggestion
 from coding.stage import ArticleCoding, code_articles
 from ingest.models import Article
+from ingest.parsing import ParsedEntry
+from ingest.storing import store_entries
 from tests.coding.stage_support import ScriptedCoder, actors, article, code_in_processes, coded
+from tests.factories import AliasFactory, FeedFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +193,33 @@ def test_changed_stories_are_announced_once_the_batch_commits(cast, committed):
         stories.stories_changed.disconnect(listen)
 
     assert heard == [[Story.objects.get().pk]]
+
+
+def test_storing_hands_on_new_articles_naming_an_actor_and_every_changed_one(cast):
+    AliasFactory(actor=cast["russia"], text="Moscow")
+    feed = FeedFactory()
+    published = dt.datetime(2024, 5, 6, 9, tzinfo=dt.UTC)
+
+    def entry(guid, title):
+        return ParsedEntry(
+            guid=guid,
+            url=f"https://news.example.com/{guid}",
+            title=title,
+            summary="",
+            content="",
+            author="",
+            published_at=published,
+            published_raw="Mon, 06 May 2024 09:00:00 GMT",
+            language="en",
+        )
+
+    first = store_entries(
+        feed, [entry("a", "Moscow talks"), entry("b", "Weather")], fetched_at=published
+    )
+    assert first.article_ids == [Article.objects.get(guid="a").pk]
+
+    # Both change; the one naming nobody now may have codes to lose, so it goes too.
+    second = store_entries(
+        feed, [entry("a", "Moscow talks again"), entry("b", "Weather, later")], fetched_at=published
+    )
+    assert sorted(second.article_ids) == sorted(Article.objects.values_list("pk", flat=True))
