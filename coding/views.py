@@ -41,7 +41,7 @@ from coding import stories as coding_stories
 from coding.forms import MergeForm, RejectForm, StoryFilter
 from coding.models import ReviewStatus, Story
 from relations.models import Actor, Event, Interaction
-from relations.visibility import can_see_drafts
+from relations.visibility import can_see_drafts, events_visible_to
 from relwatch.permissions import login_required_if_configured
 
 STORIES_PER_PAGE = 25
@@ -212,6 +212,7 @@ def reject(request, story):
 @review_action
 def merge(request, story):
     form = MergeForm(request.POST)
+    form.fields["event"].queryset = events_visible_to(request.user, Event.objects.all())
     if not form.is_valid():
         raise review.ReviewError(" ".join(form.errors["event"]))
     event = form.cleaned_data["event"]

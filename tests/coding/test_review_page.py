@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -453,3 +454,53 @@ def test_the_queue_is_read_in_the_order_of_its_index(russia, hamas):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "story_review_queue" in plan, plan
+
+
+def test_a_reviewer_who_may_not_see_drafts_cannot_merge_into_one(editor, client, story):
+    """Reviewing takes creating events and triaging articles; seeing drafts takes changing
+    events. A reviewer without the latter is offered, and may merge into, published events
+    only."""
+    reviewer = User.objects.create_user("rev", password="reviewer-pass-123", is_staff=True)
+    reviewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_event", "change_article"])
+    )
+    draft = factories.MeetingFactory(title="A draft meeting", date=NOON.date())
+    factories.InteractionFactory(event=draft, source=story.source, target=story.target)
+    client.force_login(reviewer)
+
+    page = client.get(QUEUE).text
+    response = client.post(action_url("merge", story), {"event": draft.pk}, follow=True)
+
+    assert "Accept and publish" in page and "A draft meeting" not in page
+    assert "There is no event with this id" in response.text
+    assert Story.objects.get(pk=story.pk).status == ReviewStatus.PENDING
+
+
+def test_saving_the_edit_form_after_another_editor_accepted_says_so(editor, editor_client, story):
+    url = f"/admin/relations/meeting/add/?from_story={story.pk}"
+    editor_client.get(url)
+    other = User.objects.create_user("otto", is_staff=True)
+    first = review.accept(story, other)
+
+    response = editor_client.post(
+        url,
+        {
+            "title": "Talks",
+            "date": "2026-02-17",
+            "date_precision": "day",
+            "category": "CONSULT",
+            "status": "draft",
+            "format": "hosted",
+            **{
+                f"{prefix}-{name}": "0"
+                for prefix in ("participants", "interactions", "sources", "articles")
+                for name in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
+        },
+        follow=True,
+    )
+
+    assert f"Story #{story.pk} was not changed: This story was already accepted by otto" in (
+        response.text
+    )
+    assert Story.objects.get(pk=story.pk).event_id == first.pk
