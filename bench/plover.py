@@ -12,8 +12,8 @@ SRC, TAR and SRC/TAR texts (the actors are mostly outside Relwatch's), and the s
 The sentence's category is that of the first interaction the coder finds; where it places no
 pair of the marked actors, the category its wording signals (``Coder.categorise``: the first
 clear act cue not negated); a sentence with neither counts as wrong (coverage says how many
-got a category, ``coded_with_a_pair`` how many through an interaction). The sentences are a test set:
-nothing in the lexicon comes from them.
+got a category, ``coded_with_a_pair`` how many through an interaction). The sentences are a
+test set: nothing in the lexicon comes from them.
 
 Prints ``plover_gsr_category_accuracy``, ``plover_gsr_macro_f1`` (over the categories the
 gold standard uses), ``plover_gsr_coverage`` and the number of sentences scored.
@@ -55,7 +55,7 @@ def coder_for(spans: list[tuple[str, str]]):
     from ingest.matching import AliasEntry, Gazetteer
 
     entries = [AliasEntry(number, text) for number, (_, text) in enumerate(spans, start=1)]
-    kinds = {number: "state" for number in range(1, len(spans) + 1)}
+    kinds = dict.fromkeys(range(1, len(spans) + 1), "state")
     return Coder(LEXICON, Gazetteer(entries), RollUp(kinds, {}, {}))
 
 
