@@ -1,7 +1,14 @@
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 
+from relwatch.config import cache_location
 from tests.alerts.support import SmtpServer
+
+# Worker and beat processes (tests/faults), started against this run's database.
+from tests.faults.conftest import start_celery, test_database_url  # noqa: F401
+from tests.faults.services import django_env
 
 
 @pytest.fixture
@@ -51,5 +58,36 @@ def private_allowed(settings):
     return settings
 
 
-# Real worker and beat processes (tests/faults): started against this run's database.
-from tests.faults.conftest import start_celery, test_database_url  # noqa: E402, F401
+# --- for the tests with worker and beat processes ---------------------------------------
+
+
+@pytest.fixture
+def broker():
+    """This run's Celery queue, emptied before and after."""
+    client = redis.Redis.from_url(cache_location(settings.CELERY_BROKER_URL))
+    keys = ("celery", "unacked", "unacked_index", "unacked_mutex")
+    client.delete(*keys)
+    yield client
+    client.delete(*keys)
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server for worker processes (which read EMAIL_* from ``env``)."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(test_database_url, mailbox, broker):  # noqa: F811 (the fixture imported above)
+    """The environment of a worker or beat: this run's database and queue, the mailbox, and
+    retries half a second apart (tests.alerts.worker_settings)."""
+    return django_env(
+        test_database_url,
+        settings.CELERY_BROKER_URL,
+        DJANGO_SETTINGS_MODULE="tests.alerts.worker_settings",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(mailbox.port),
+    )

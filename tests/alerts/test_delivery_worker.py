@@ -20,38 +20,10 @@ from alerts import tasks, triggers
 from alerts.forms import create_watchlist
 from alerts.models import Delivery, Notification, Watchlist
 from relwatch.config import cache_location
-from tests.alerts.support import SmtpServer, publish_event, signature_ok
-from tests.faults.services import django_env, wait_for
+from tests.alerts.support import publish_event, signature_ok
+from tests.faults.services import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def broker():
-    client = redis.Redis.from_url(cache_location(settings.CELERY_BROKER_URL))
-    keys = ("celery", "unacked", "unacked_index", "unacked_mutex")
-    client.delete(*keys)
-    yield client
-    client.delete(*keys)
-
-
-@pytest.fixture
-def mailbox():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def env(test_database_url, mailbox, broker):
-    return django_env(
-        test_database_url,
-        settings.CELERY_BROKER_URL,
-        DJANGO_SETTINGS_MODULE="tests.alerts.worker_settings",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(mailbox.port),
-    )
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from alerts.forms import create_watchlist
 from alerts.models import Notification
 from relations.models import Allegation
 from tests.alerts.support import publish_event
-from tests.alerts.test_delivery_worker import broker, env, mailbox  # noqa: F401 (fixtures)
 from tests.factories import ActorFactory, AllegationFactory
 from tests.faults.services import wait_for
 
