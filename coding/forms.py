@@ -1,45 +1,63 @@
-"""Forms of the review queue: the filters of /suggestions/ (one filterset for stories, which
-the API may reuse: dashboard imports coding, not the other way round) and the inputs of the
-reject and merge buttons."""
+"""Forms of the review queue: the filters of stories and the inputs of the reject and merge
+buttons.
+
+``StoryFilter`` is written to serve /api/stories/ as well as /suggestions/ (one filterset per
+model; dashboard imports coding, not the other way round): several actors, categories and
+kinds may be given, each repeated in a URL."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from coding.models import ReviewStatus, Story
 from relations.categories import Category
 from relations.models import Actor, Event
 
 REASON_MAX_CHARS = 1000
+# A slug as the API schema states it (JSON Schema's regular expressions).
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+def _picker(placeholder: str) -> forms.SelectMultiple:
+    """A multi-select that static/js/forms.js turns into a searchable picker (the pages load
+    select2 from the admin's static files); without the script it stays a select."""
+    return forms.SelectMultiple(attrs={"data-picker": "true", "data-placeholder": placeholder})
 
 
 class StoryFilter(django_filters.FilterSet):
+    actor = extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Actor.objects.all(),
+            to_field_name="slug",
+            method="filter_actors",
+            label="Actors",
+            help_text="Stories where any of these is the source or the target (in a URL: each "
+            "actor's slug, the parameter repeated).",
+            widget=_picker("Any actor"),
+        )
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=Category.choices, label="Category", widget=_picker("Any category")
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Event.Kind.choices, label="Kind", widget=_picker("Any kind")
+    )
     status = django_filters.ChoiceFilter(
-        choices=ReviewStatus.choices, empty_label="Any status", label="Status"
-    )
-    actor = django_filters.ModelChoiceFilter(
-        queryset=Actor.objects.all(),
-        to_field_name="slug",
-        method="filter_actor",
-        label="Actor",
-        empty_label="Any actor",
-        help_text="Either side of the pair (in a URL: the actor's slug).",
-    )
-    category = django_filters.ChoiceFilter(
-        choices=Category.choices, empty_label="Any category", label="Category"
-    )
-    kind = django_filters.ChoiceFilter(
-        choices=Event.Kind.choices, empty_label="Any kind", label="Kind"
+        choices=ReviewStatus.choices, label="Review status", empty_label="Any status"
     )
 
     class Meta:
         model = Story
-        fields = ["status", "actor", "category", "kind"]
+        fields: list[str] = []
 
-    def filter_actor(self, queryset, name, actor):
-        return queryset.filter(Q(source=actor) | Q(target=actor))
+    def filter_actors(self, queryset, name, actors):
+        if not actors:
+            return queryset
+        ids = [actor.pk for actor in actors]
+        return queryset.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
 
 
 class RejectForm(forms.Form):

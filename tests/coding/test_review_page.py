@@ -504,3 +504,16 @@ def test_saving_the_edit_form_after_another_editor_accepted_says_so(editor, edit
         response.text
     )
     assert Story.objects.get(pk=story.pk).event_id == first.pk
+
+
+def test_several_actors_categories_and_kinds_may_be_asked_for(editor_client, russia, hamas, israel):
+    consult = make_story(russia, hamas)
+    protest = make_story(russia, israel, category="PROTEST", kind="statement")
+    other = make_story(israel, hamas, category="ASSAULT", kind="action")
+
+    def listed(query):
+        return {int(pk) for _, pk in story_items(editor_client.get(f"{QUEUE}?{query}"))}
+
+    assert listed("actor=hamas&actor=israel") == {consult.pk, protest.pk, other.pk}
+    assert listed("category=CONSULT&category=PROTEST") == {consult.pk, protest.pk}
+    assert listed("kind=action&kind=statement") == {protest.pk, other.pk}
