@@ -136,6 +136,7 @@ LOCATIVES = {
 ATTACHED_LOCATIVE = {"he": "ב"}
 PASSIVE_AUXILIARIES = _words("was were is are been being be get gets got")
 BY_WORDS = frozenset({"by"})
+NOUN_ENDINGS = ("ion", "ions", "ment", "ments", "ness", "ship", "ships", "ss", "us")
 # Imperfect verb prefixes: "يرفض"/"ترفض" from "رفض", "יגנה" from "גנה".
 VERB_PREFIXES = {
     "he": ("י", "ת", "נ", "א", "וי", "ות", "ונ"),
@@ -596,7 +597,7 @@ class _Sentence:
             and (self.word(self.word_index(h.start) - 1) in AND_WORDS or self.attached_and(h))
         ]
         for cue in later[:1]:
-            if self.negated(cue, negations):
+            if self.negated(cue, negations) or not self.verb_like(cue):
                 return []
             source = decision.source
             after = [m for m in self.mentions if m.start >= cue.end]
@@ -612,6 +613,19 @@ class _Sentence:
             )
             return [self.coded(cue, second, reports, is_title)]
         return []
+
+    def verb_like(self, cue: Hit) -> bool:
+        """Whether a cue after "and" is a verb ("and urged Russia"), not a noun joined to the
+        first verb's object ("discussed the situation and cooperation")."""
+        word = self.word(self.word_index(cue.start))
+        if self.language == "ru":
+            return morphology.parse(word).pos in ("VERB", "INFN", "PRTS", "GRND")
+        if self.language == "en":
+            return word.endswith(("ed", "s")) and not word.endswith(NOUN_ENDINGS)
+        # Hebrew and Arabic: the article after the conjunction ("והשיחות", "والتعاون") marks
+        # a noun.
+        article = {"he": "וה", "ar": "وال"}[self.language]
+        return not normalise(word).strip().startswith(normalise(article).strip())
 
     def attached_and(self, cue: Hit) -> bool:
         conjunction = ATTACHED_AND.get(self.language)
