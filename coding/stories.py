@@ -486,7 +486,8 @@ WITH member AS (
     SELECT story_id, max(confidence) AS best FROM member GROUP BY story_id, outlet
 ), outlet_total AS (
     SELECT story_id, count(*) AS outlets,
-           1 - exp(sum(ln(1 - least(best, 0.999)))) AS confidence
+           -- exp() of a very negative sum underflows to an error, not to 0.
+           1 - exp(greatest(sum(ln(1 - least(best, 0.999))), -50)) AS confidence
     FROM outlet GROUP BY story_id
 ), total AS (
     SELECT story_id, count(DISTINCT article_id) AS articles,

@@ -49,6 +49,19 @@ def test_the_same_interaction_in_english_and_russian_is_one_story(cast):
     assert story.category == "CONSULT" and story.family == "engage"
 
 
+def test_a_story_reported_by_hundreds_of_outlets_is_near_certain(cast):
+    reports = [article(f"Strike report {n}") for n in range(150)]
+    script = {
+        a.title: [coded(cast["israel"], cast["hamas"], "ASSAULT", confidence=0.99)] for a in reports
+    }
+
+    code(script, *reports)
+
+    story = Story.objects.get()
+    assert story.outlet_count == 150
+    assert 0.99 < story.confidence <= 1.0
+
+
 def test_talks_reported_either_way_round_and_as_an_agreement_are_one_story(cast):
     first = article("Russia and Iran hold talks")
     second = article("Iran agrees with Russia")
