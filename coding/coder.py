@@ -76,7 +76,7 @@ from relations.categories import Category, default_score
 from relations.lexicon import CueEntry, current_cues, lexicon_state
 from relwatch import caching
 
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = 5_000
 MAX_SENTENCES = 60
 MAX_SENTENCE_CHARS = 2_000
 MAX_MENTIONS_PER_SENTENCE = 12
