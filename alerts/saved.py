@@ -17,6 +17,7 @@ from django.urls import Resolver404, resolve
 from dashboard.filters import EventFilter
 from dashboard.forms import PairForm, with_defaults
 from relations.models import Actor, Event
+from relations.search import plain_websearch
 
 WATCHABLE = {
     "dashboard:timeline": "timeline",
@@ -127,7 +128,8 @@ def _timeline(query: QueryDict) -> SavedFilters:
         evidence_statuses=sorted(data.get("evidence_status") or []),
         since=data.get("since"),
         until=data.get("until"),
-        search=(data.get("q") or "").strip(),
+        # As the timeline searches it: a run of hyphens read as one NOT (relations.search).
+        search=plain_websearch((data.get("q") or "").strip()),
     )
 
 

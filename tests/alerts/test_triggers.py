@@ -119,6 +119,7 @@ QUERIES = {
     "autumn": {"since": ["2026-10-01"], "until": ["2026-10-31"]},
     "search-weapons": {"q": ["weapons"]},
     "search-phrase-not": {"q": ['"armed Hamas" -drones']},
+    "search-stacked-nots": {"q": ["weapons " + "-" * 40 + "drones"]},
     "israel-meetings-2026": {"actor": ["israel"], "kind": ["meeting"], "since": ["2026-01-01"]},
 }
 
