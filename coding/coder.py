@@ -88,6 +88,19 @@ NEGATION_REACH = 5
 # soon impose sanctions").
 MODAL_REACH = 3
 FORCEFUL = frozenset({Category.SANCTION, Category.COERCE, Category.ASSAULT, Category.MOBILIZE})
+# A headline's "Speaker:" is a report word of this weight (an act by another is an allegation).
+SPEAKER_REPORT = 0.7
+# What a speaker's words can do to another actor.
+SPEECH_CATEGORIES = frozenset(
+    {
+        Category.ACCUSE,
+        Category.DEMAND,
+        Category.REJECT,
+        Category.THREATEN,
+        Category.SUPPORT,
+        Category.AGREE,
+    }
+)
 # Cues weaker than this are tried only after the others.
 WEAK_CUE = 0.65
 # A report word this strong makes an allegation even when no claimant is named.
@@ -538,6 +551,11 @@ class _Sentence:
         negations = [h for h in hits if h.entry.polarity == "negation"]
         reports = [h for h in hits if h.entry.polarity == "report"]
         denial = next((h for h in negations if h.entry.category), None)
+        speaker = self.speaker()
+        if speaker is not None:
+            # "Захарова: ..." — the colon reports what the speaker says.
+            colon = self.article.index(":", speaker[0].end)
+            reports = sorted([*reports, Hit(colon, colon + 1, speaker[1])], key=lambda h: h.start)
         for cue in acts:
             if denial is not None and denial.start < cue.start:
                 break
@@ -558,6 +576,34 @@ class _Sentence:
                 break
         if denial is not None:
             return self.code_denial(denial, hits, is_title)
+        if speaker is not None:
+            return self.code_speaker(speaker[0], acts, negations, is_title)
+        return []
+
+    def speaker(self) -> tuple[Mention, CueEntry] | None:
+        """The actor a headline opens with before a colon ("Захарова: Израиль нарушает...",
+        "Peskov: ..."), at most two words after the sentence's start."""
+        first = self.mentions[0]
+        if first.first_word - self.first_word > 2:
+            return None
+        after = self.article[first.end : min(first.end + 3, self.end)]
+        if not after.lstrip().startswith(":"):
+            return None
+        return first, CueEntry(self.language, ":", polarity="report", weight=SPEAKER_REPORT)
+
+    def code_speaker(self, speaker: Mention, acts, negations, is_title) -> list[Coded]:
+        """A headline's speaker says something about another actor and no act in it has
+        both a source and a target: the speaker's statement is towards that actor
+        ("Захарова: удары Израиля по Газе недопустимы" → Russia accuses Israel)."""
+        colon = self.article.index(":", speaker.end)
+        others = [m for m in self.mentions if m.start > colon and m.rolled != speaker.rolled]
+        for cue in sorted(acts, key=lambda h: h.start):
+            if cue.start < colon or cue.entry.category not in SPEECH_CATEGORIES:
+                continue
+            if self.negated(cue, negations) or not others:
+                return []
+            decision = Decision(speaker, others[0], "the speaker before the colon", 0.75, False)
+            return [self.coded(cue, decision, [], is_title)]
         return []
 
     def governs(self, cue: Hit, reports: list[Hit]) -> bool:
