@@ -86,7 +86,7 @@ MAX_CUES_PER_SENTENCE = 8
 NEGATION_REACH = 5
 # How many words before a forceful act a future or conditional word makes it a threat ("will
 # soon impose sanctions").
-MODAL_REACH = 3
+MODAL_REACH = 4
 FORCEFUL = frozenset({Category.SANCTION, Category.COERCE, Category.ASSAULT, Category.MOBILIZE})
 # A headline's "Speaker:" is a report word of this weight (an act by another is an allegation).
 SPEAKER_REPORT = 0.7
