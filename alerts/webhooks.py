@@ -25,12 +25,12 @@ from django.conf import settings
 
 from ingest.fetching import (
     REDIRECT_STATUSES,
+    Deadline,
+    GuardedBackend,
+    GuardedTransport,
     UnsafeURL,
-    _Deadline,
-    _describe_http_error,
-    _GuardedBackend,
-    _GuardedTransport,
     check_scheme_and_host,
+    describe_http_error,
     validate_feed_url,
 )
 
@@ -88,8 +88,8 @@ def post(url: str, body: bytes, *, secret: str, delivery_id: int) -> int:
         check_scheme_and_host(url)
     except UnsafeURL as exc:
         raise WebhookError(str(exc)) from None
-    backend = _GuardedBackend(allow_private=bool(settings.RELWATCH_ALLOW_PRIVATE_FEEDS))
-    backend.deadline = _Deadline(timeout)
+    backend = GuardedBackend(allow_private=bool(settings.RELWATCH_ALLOW_PRIVATE_FEEDS))
+    backend.deadline = Deadline(timeout)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": settings.INGEST_USER_AGENT,
@@ -105,7 +105,7 @@ def post(url: str, body: bytes, *, secret: str, delivery_id: int) -> int:
         headers=headers,
         extensions={"timeout": httpx.Timeout(timeout).as_dict()},
     )
-    transport = _GuardedTransport(backend)
+    transport = GuardedTransport(backend)
     try:
         response = transport.handle_request(request)
         try:
@@ -117,7 +117,7 @@ def post(url: str, body: bytes, *, secret: str, delivery_id: int) -> int:
     except httpx.TimeoutException:
         raise WebhookError(f"no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
-        raise WebhookError(_describe_http_error(exc)) from None
+        raise WebhookError(describe_http_error(exc)) from None
     finally:
         transport.close()
     status = response.status_code

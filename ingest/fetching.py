@@ -248,7 +248,10 @@ def validate_feed_url(url: str, *, resolve: bool = True) -> str:
     return url
 
 
-class _Deadline:
+class Deadline:
+    """A time limit for a whole exchange (connect, send, every read), shared by the feeds'
+    fetches and the alerts' webhooks."""
+
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.ends_at = time.monotonic() + seconds
@@ -271,7 +274,7 @@ class _DeadlineStream(httpcore.NetworkStream):
     The deadline is looked up on the backend at each call, not fixed when the connection was
     made: a kept-alive connection serves the next fetch under that fetch's own deadline."""
 
-    def __init__(self, inner: httpcore.NetworkStream, backend: _GuardedBackend) -> None:
+    def __init__(self, inner: httpcore.NetworkStream, backend: GuardedBackend) -> None:
         self._inner = inner
         self._backend = backend
 
@@ -298,7 +301,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _GuardedBackend(httpcore.NetworkBackend):
+class GuardedBackend(httpcore.NetworkBackend):
     """Resolves, checks, and connects to the checked address (never re-resolving). Every new
     connection goes through here, so one reused across fetches was checked when it was made.
 
@@ -306,7 +309,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
 
     def __init__(self, *, allow_private: bool) -> None:
         self._inner = httpcore.SyncBackend()
-        self.deadline = _Deadline(0)
+        self.deadline = Deadline(0)
         self._allow_private = allow_private
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
@@ -347,11 +350,11 @@ KEEPALIVE_CONNECTIONS = 8
 KEEPALIVE_SECONDS = 30.0
 
 
-class _GuardedTransport(httpx.HTTPTransport):
+class GuardedTransport(httpx.HTTPTransport):
     """Used directly, without an httpx.Client: redirects are followed by hand, no cookie may
     pass from one feed's fetch to the next, and the client's layers cost as much as a 304."""
 
-    def __init__(self, backend: _GuardedBackend) -> None:
+    def __init__(self, backend: GuardedBackend) -> None:
         # HTTPTransport.__init__ only builds a connection pool, and offers no way to pass a
         # network backend; so the pool is built here instead, with the guarded backend. No
         # proxy support on purpose: a proxy would connect on our behalf and bypass the guard.
@@ -458,14 +461,14 @@ DRAIN_LIMIT = 64 * 1024
 DRAIN_SECONDS = 0.5
 
 
-def _drain(response: httpx.Response, backend: _GuardedBackend) -> None:
+def _drain(response: httpx.Response, backend: GuardedBackend) -> None:
     """Read and drop a small unneeded body; a connection whose answer was not read to the end
     cannot be reused. A 304 has no body, but its end still has to be read."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > DRAIN_LIMIT:
         return
     deadline = backend.deadline
-    backend.deadline = _Deadline(max(0.0, min(DRAIN_SECONDS, deadline.remaining())))
+    backend.deadline = Deadline(max(0.0, min(DRAIN_SECONDS, deadline.remaining())))
     read = 0
     try:
         for raw in response.iter_raw(CHUNK_SIZE):
@@ -502,7 +505,7 @@ class FetchSession:
     """
 
     def __init__(self) -> None:
-        self._transports: dict[bool, _GuardedTransport] = {}
+        self._transports: dict[bool, GuardedTransport] = {}
 
     def __enter__(self) -> FetchSession:
         return self
@@ -530,20 +533,20 @@ class FetchSession:
         max_bytes = settings.INGEST_MAX_BYTES if max_bytes is None else max_bytes
         allow_private = _allow_private() if allow_private is None else allow_private
         transport = self._transport(allow_private)
-        transport.backend.deadline = _Deadline(timeout)
+        transport.backend.deadline = Deadline(timeout)
         headers = _request_headers(etag, last_modified)
         try:
             return _follow(transport, url, headers, httpx.Timeout(timeout), max_bytes)
         except httpx.TimeoutException:
             raise FetchTimeout(f"timed out after {timeout:g} s (INGEST_TIMEOUT)") from None
         except httpx.HTTPError as exc:
-            raise FetchError(_describe_http_error(exc)) from None
+            raise FetchError(describe_http_error(exc)) from None
 
-    def _transport(self, allow_private: bool) -> _GuardedTransport:
+    def _transport(self, allow_private: bool) -> GuardedTransport:
         transport = self._transports.get(allow_private)
         if transport is None:
-            backend = _GuardedBackend(allow_private=allow_private)
-            transport = self._transports[allow_private] = _GuardedTransport(backend)
+            backend = GuardedBackend(allow_private=allow_private)
+            transport = self._transports[allow_private] = GuardedTransport(backend)
         return transport
 
 
@@ -573,7 +576,7 @@ def fetch(
         return own.fetch(url, **options)
 
 
-def _describe_http_error(exc: httpx.HTTPError) -> str:
+def describe_http_error(exc: httpx.HTTPError) -> str:
     kind = {
         httpx.ConnectError: "could not connect",
         httpx.RemoteProtocolError: "the server broke the HTTP protocol",
@@ -587,7 +590,7 @@ def _describe_http_error(exc: httpx.HTTPError) -> str:
 
 
 def _follow(
-    transport: _GuardedTransport,
+    transport: GuardedTransport,
     url: str,
     headers: dict[str, str],
     timeout: httpx.Timeout,
