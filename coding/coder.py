@@ -524,8 +524,36 @@ class _Sentence:
         place unless the cue is a meeting."""
         found = [m for m in mentions if m.rolled != source.rolled]
         if cue.entry.category != Category.CONSULT:
+            host = self.host_of_guest(cue, found)
             found = [m for m in found if not self.locative(m)]
+            if host is not None:
+                found = [host, *(m for m in found if m is not host)]
         return found
+
+    def host_of_guest(self, cue: Hit, found: list[Mention]) -> Mention | None:
+        """ "Israel condemned the invitation of Hamas figures to Moscow", "осудил приём
+        делегации ХАМАС в Москве", "גינה את אירוח משלחת חמאס במוסקבה": what is condemned is
+        the host's act, so the host (here a place) is the target, not its guest. (In Arabic
+        the host comes first, "استقبال روسيا وفد حماس", and is already the first actor.)"""
+        if cue.entry.category not in SPEECH_CATEGORIES or self.language == "ar" or not found:
+            return None
+        guest = found[0]
+        hosting = [
+            h
+            for h in getattr(self, "hits", ())
+            if h.entry.category == Category.CONSULT
+            and h.entry.polarity == "act"
+            and cue.end <= h.start < guest.start
+            and 0 < guest.first_word - self.word_index(h.start) <= 3
+        ]
+        if not hosting:
+            return None
+        # The guest must be the hosting word's own complement, not the object of another verb
+        # ("condemned the meeting and urged Russia...").
+        between = range(self.word_index(hosting[-1].end), guest.first_word)
+        if any(self.word(i) in AND_WORDS for i in between):
+            return None
+        return next((m for m in found[1:] if m.rolled != guest.rolled), None)
 
     def joined(self, first: Mention, second: Mention) -> bool:
         """Whether ``first`` and ``second`` are joined by "and" ("Putin and Netanyahu")."""
@@ -540,6 +568,7 @@ class _Sentence:
     def code(self, hits: list[Hit], *, is_title: bool) -> list[Coded]:
         if any(h.entry.polarity == "stop" for h in hits):
             return []
+        self.hits = hits
         acts = [h for h in hits if h.entry.polarity == "act"][:MAX_CUES_PER_SENTENCE]
         # Clear verbs first, in text order; weak cues (nouns such as "delegation", words of
         # several senses) only when no clear one has a source and a target. In English and
