@@ -1,6 +1,7 @@
 """The editors' and analysts' groups and what each may do.
 
-Kept in ingest (which may import relations) so one table names both apps' models."""
+Kept in ingest (which may import relations) so one table names the apps' models by label;
+the coding app's migrations sync it again once its models exist."""
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "editors": {
@@ -15,10 +16,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "relations.actor": ("add", "change", "view"),
         "relations.alias": ("add", "change", "delete", "view"),
         "relations.affiliation": ("add", "change", "delete", "view"),
+        "relations.cue": ("add", "change", "delete", "view"),
         "ingest.feed": ("add", "change", "view"),
         "ingest.article": ("change", "view"),
         "ingest.mention": ("view",),
         "ingest.fetchlog": ("view",),
+        "coding.story": ("change", "view"),
+        "coding.suggestion": ("view",),
     },
     "analysts": dict.fromkeys(
         (
@@ -33,10 +37,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "relations.actor",
             "relations.alias",
             "relations.affiliation",
+            "relations.cue",
             "ingest.feed",
             "ingest.article",
             "ingest.mention",
             "ingest.fetchlog",
+            "coding.story",
+            "coding.suggestion",
         ),
         ("view",),
     ),

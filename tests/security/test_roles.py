@@ -53,9 +53,10 @@ from django_celery_beat.models import (
 
 from ingest.models import Article, Feed, FetchLog
 from relations.analytics import rebuild_dyad_days
-from relations.models import Action, Alias, Event, Meeting
+from relations.models import Action, Alias, Cue, Event, Meeting
 from relations.search import refresh_search_vectors
 from relwatch.caching import bump_data_version
+from tests.coding.review_support import make_story
 from tests.dashboard.world import World, build_world
 from tests.factories import (
     ActionFactory,
@@ -70,6 +71,7 @@ from tests.security.conftest import ROLES
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 READ = frozenset({VIEW})
+ALL = frozenset({VIEW, ADD, CHANGE, DELETE})
 CURATED_MODELS = (
     "relations.actor",
     "relations.alias",
@@ -82,6 +84,9 @@ CURATED_MODELS = (
     "ingest.feed",
     "ingest.fetchlog",
     "ingest.article",
+    "relations.cue",
+    "coding.story",
+    "coding.suggestion",
 )
 EDITORS_MAY: dict[str, frozenset[str]] = {
     "relations.actor": frozenset({VIEW, ADD, CHANGE}),
@@ -95,8 +100,10 @@ EDITORS_MAY: dict[str, frozenset[str]] = {
     "ingest.feed": frozenset({VIEW, ADD, CHANGE}),
     "ingest.fetchlog": READ,
     "ingest.article": frozenset({VIEW, CHANGE}),
+    "relations.cue": ALL,
+    "coding.story": frozenset({VIEW, CHANGE}),
+    "coding.suggestion": READ,
 }
-ALL = frozenset({VIEW, ADD, CHANGE, DELETE})
 
 
 def policy(role: str, label: str) -> frozenset[str]:
@@ -118,6 +125,7 @@ def sample_objects(world: World) -> dict[str, object]:
     interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
     fetch_log = FetchLog.objects.filter(feed=world.feed).first()
     article = Article.objects.filter(feed=world.feed).first()
+    story = make_story(world.russia, world.hamas)
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     access = {
@@ -157,6 +165,9 @@ def sample_objects(world: World) -> dict[str, object]:
         "ingest.feed": world.feed,
         "ingest.fetchlog": fetch_log,
         "ingest.article": article,
+        "relations.cue": Cue.objects.create(category="ACCUSE", language="en", phrase="rebuke"),
+        "coding.story": story,
+        "coding.suggestion": story.suggestions.first(),
     }
 
 
