@@ -48,16 +48,16 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "ALERTS_MAX_ATTEMPTS", 8))
+    return int(settings.ALERTS_MAX_ATTEMPTS)
 
 
 def retry_seconds(attempts: int) -> float:
-    base = float(getattr(settings, "ALERTS_RETRY_SECONDS", 30))
+    base = float(settings.ALERTS_RETRY_SECONDS)
     return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
 
 
 def site_url(path: str) -> str:
-    return settings.EMAIL_SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + path
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def _send(delivery: Delivery) -> bool:
     if delivery.channel == Delivery.Channel.BRIEF:
         from alerts import brief
 
-        subject, text, html = brief.brief_email(delivery.month, base_url=settings.EMAIL_SITE_URL)
+        subject, text, html = brief.brief_email(delivery.month, base_url=settings.SITE_URL)
         return _mail_or_error(delivery, subject, text, html)
     notifications = visible_notifications(delivery)
     if not notifications:

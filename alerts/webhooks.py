@@ -40,11 +40,11 @@ REPLAY_TOLERANCE = 300  # seconds a receiver should accept a signature's timesta
 
 
 def webhook_timeout() -> float:
-    return float(getattr(settings, "ALERTS_WEBHOOK_TIMEOUT", 10))
+    return float(settings.ALERTS_WEBHOOK_TIMEOUT)
 
 
 def webhook_max_bytes() -> int:
-    return int(getattr(settings, "ALERTS_WEBHOOK_MAX_BYTES", 64 * 1024))
+    return int(settings.ALERTS_WEBHOOK_MAX_BYTES)
 
 
 class WebhookError(Exception):

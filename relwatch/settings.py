@@ -177,8 +177,15 @@ EMAIL_USE_TLS, EMAIL_USE_SSL = config.email_security(
 )
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "relwatch@localhost")
-# The site's address as readers reach it, for the links in mails and webhooks.
-EMAIL_SITE_URL = envstr("EMAIL_SITE_URL", "http://127.0.0.1:8000")
+# The site's address as readers reach it, for the links in mails, webhooks and the brief.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+
+# Alerts: delivery retries (backoff doubling from ALERTS_RETRY_SECONDS, at most
+# ALERTS_MAX_ATTEMPTS tries, then "failed" with the reason), and what a webhook may cost.
+ALERTS_RETRY_SECONDS = envint("ALERTS_RETRY_SECONDS", 30, minimum=1)
+ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", 8, minimum=1)
+ALERTS_WEBHOOK_TIMEOUT = envint("ALERTS_WEBHOOK_TIMEOUT", 10, minimum=1)
+ALERTS_WEBHOOK_MAX_BYTES = envint("ALERTS_WEBHOOK_MAX_BYTES", 65536, minimum=1024)
 
 # Dashboard
 DASHBOARD_LOGIN_REQUIRED = envbool("DASHBOARD_LOGIN_REQUIRED", False)
