@@ -168,7 +168,7 @@ def test_an_article_without_a_candidate_kind_drafts_a_statement_without_a_catego
         ("Zakharova on Kyiv", "The ministry accused Kyiv of lying.", "ACCUSE", "accused"),
         ("Россия осудила удар по Газе", "", "ACCUSE", "осудила"),
         ("إسرائيل ترفض القرار", "", "REJECT", "رفض"),
-        ("ישראל דחתה את ההצעה", "הממשלה דחה", "REJECT", "דחה"),
+        ("ישראל דחתה את ההצעה", "הממשלה דחה", "REJECT", "דחתה"),
     ],
 )
 def test_a_drafted_statement_guesses_its_category_from_cue_words(
