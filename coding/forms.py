@@ -54,10 +54,16 @@ class StoryFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_actors(self, queryset, name, actors):
-        if not actors:
-            return queryset
-        ids = [actor.pk for actor in actors]
-        return queryset.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
+        return involving(queryset, actors)
+
+
+def involving(queryset, actors):
+    """Machine-coded rows (stories or suggestions) where any of ``actors`` acts or is acted
+    upon."""
+    ids = [actor.pk for actor in actors]
+    if not ids:
+        return queryset
+    return queryset.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
 
 
 class RejectForm(forms.Form):

@@ -27,6 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Validation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
+from coding.forms import StoryFilter
 from coding.models import Story, Suggestion
 from dashboard import summaries
 from dashboard.filters import (
@@ -38,7 +39,6 @@ from dashboard.filters import (
     DyadForm,
     EventFilter,
     GraphForm,
-    StoryFilter,
     SuggestionFilter,
     can_see_drafts,
     published_events_for,

@@ -13,7 +13,8 @@ from django.contrib.postgres.search import SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
-from coding.models import ReviewStatus, Story, Suggestion
+from coding.forms import involving
+from coding.models import ReviewStatus, Suggestion
 from dashboard.forms import ISO_DATE, DateRangeForm, WindowForm
 from ingest.models import Article, Feed, Mention
 from ingest.relevance import CANDIDATE_KIND_HELP, RELEVANCE_BUCKETS, RELEVANCE_HELP
@@ -254,14 +255,6 @@ class ActorFilter(django_filters.FilterSet):
         )
 
 
-def _coded_actors(queryset, actors):
-    """Machine-coded rows where any of ``actors`` acts or is acted upon."""
-    actor_ids = [actor.pk for actor in actors]
-    if not actor_ids:
-        return queryset
-    return queryset.filter(Q(source_id__in=actor_ids) | Q(target_id__in=actor_ids))
-
-
 class SuggestionFilter(django_filters.FilterSet):
     feed = django_filters.ModelChoiceFilter(
         field_name="article__feed", queryset=Feed.objects.only("id"), label="Feed"
@@ -285,24 +278,7 @@ class SuggestionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_actors(self, queryset, name, actors):
-        return _coded_actors(queryset, actors)
-
-
-class StoryFilter(django_filters.FilterSet):
-    actor = _actors_filter(
-        "Stories where any of these is the source or the target (in a URL: each actor's "
-        "slug, the parameter repeated)."
-    )
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label="Category")
-    kind = django_filters.MultipleChoiceFilter(choices=Event.Kind.choices, label="Kind")
-    status = django_filters.ChoiceFilter(choices=ReviewStatus.choices, label="Review status")
-
-    class Meta:
-        model = Story
-        fields: list[str] = []
-
-    def filter_actors(self, queryset, name, actors):
-        return _coded_actors(queryset, actors)
+        return involving(queryset, actors)
 
 
 class ApiWindowForm(WindowForm):
