@@ -32,6 +32,7 @@ from ingest.triage import (
 )
 from relations.categories import Category, default_score
 from relations.models import EVENT_MODELS, Action, Event, Interaction, Participant, Source
+from relwatch.caching import bump_data_version
 
 # Accepting a story does in one click what an editor may do by hand from the inbox (create an
 # event, link articles to it), so whoever may do that may review. Asked of the page and of the
@@ -327,6 +328,9 @@ def _close(story: Story, status: str, user, reason: str, event: Event | None = N
     story._change_reason = change_reason(story, reason)
     story.save()
     story.suggestions.update(status=status)
+    # The machine-coded layer draws pending stories only: once this commits, the pages'
+    # cached answers are stale even when no event changed (a rejection).
+    transaction.on_commit(bump_data_version, robust=True)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 
+from coding import review
 from coding.models import ReviewStatus
 from dashboard import figures
 from relations.models import Event
@@ -308,6 +309,18 @@ def test_a_new_story_shows_at_once_and_a_rejected_one_never(client, world):
     assert f"/api/stories/{fresh.pk}/" in customdata_urls(trace)
     assert pair.context["machine"]["totals"]["stories"] == 3
     assert world.stories["rejected"].pk not in story_ids(timeline)
+
+
+def test_a_story_rejected_by_an_editor_leaves_the_layer_at_once(
+    client, world, editor, django_capture_on_commit_callbacks
+):
+    strike = world.stories["strike"]
+    assert strike.pk in story_ids(client.get("/timeline/?machine=1"))  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review.reject(strike, editor, "Not a strike: a drill.")
+
+    assert strike.pk not in story_ids(client.get("/timeline/?machine=1"))
 
 
 def test_an_accepted_story_never_names_its_draft_event_on_the_pages(client, world):
