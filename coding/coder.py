@@ -55,7 +55,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import ahocorasick
@@ -105,6 +105,33 @@ SPEECH_CATEGORIES = frozenset(
 WEAK_CUE = 0.65
 # A report word this strong makes an allegation even when no claimant is named.
 STRONG_REPORT = 0.8
+# English verbs of saying, intending and refusing govern the act cues of their complement
+# ("agreed to withdraw", "pledged to provide aid", "refused to release", "urged Iran to halt"):
+# the sentence's act is the governing verb's. Reducing and refusing verbs govern their object
+# noun ("suspended aid", "halted talks", "scrapped the deal"), and such a verb after a
+# cooperative noun is its predicate ("aid was cut off").
+GOVERNING = frozenset(
+    {
+        Category.AGREE,
+        Category.DEMAND,
+        Category.REJECT,
+        Category.THREATEN,
+        Category.SUPPORT,
+        Category.ACCUSE,
+        Category.CONCEDE,
+        Category.SANCTION,
+        Category.PROTEST,
+    }
+)
+REDUCING = frozenset({Category.SANCTION, Category.REJECT})
+COOPERATIVE_NOUNS = frozenset({Category.AID, Category.COOPERATE, Category.CONSULT, Category.AGREE})
+# Intent verbs ("pledged", "vowed") with a forceful complement announce a threat.
+INTENT = frozenset({Category.AGREE, Category.THREATEN})
+COMPLEMENT_WORDS = frozenset({"to", "for"})
+# Words between a governing verb and the "to" of its complement (its object: "urged the
+# government of Iran to..."), and between the verb and an object noun.
+COMPLEMENT_REACH = 6
+OBJECT_REACH = 3
 # Roll-up stops at these kinds: the seeds' interactions are between them.
 ROLLED_UP_KINDS = frozenset({"state", "organisation", "armed_group", "international_body"})
 
@@ -382,8 +409,9 @@ class Coder:
         # As in coding: clear cues first, those after the first actor before an opening phrase.
         mentions = self.gazetteer.spans(sentence, words)
         first_actor = mentions[0].start if mentions else 0
+        acts = reading.governed([h for h in hits if h.entry.polarity == "act"], hits)
         acts = sorted(
-            (h for h in hits if h.entry.polarity == "act"),
+            acts,
             key=lambda h: (h.entry.weight < WEAK_CUE, h.end <= first_actor, h.start),
         )
         for cue in acts:
@@ -574,6 +602,7 @@ class _Sentence:
         # several senses) only when no clear one has a source and a target. In English and
         # Russian a clear cue before every actor is an opening phrase ("After talks in
         # Moscow, ..."), tried after those that follow an actor.
+        acts = self.governed(acts, hits)
         first_actor = self.mentions[0].start
         opening = self.language in ("en", "ru")
         acts.sort(key=lambda h: (h.entry.weight < WEAK_CUE, opening and h.end <= first_actor))
@@ -608,6 +637,64 @@ class _Sentence:
         if speaker is not None:
             return self.code_speaker(speaker[0], acts, negations, is_title)
         return []
+
+    def governed(self, acts: list[Hit], hits: list[Hit]) -> list[Hit]:
+        """English: the act cues without those another governs in the same clause (see
+        ``GOVERNING``); an intent verb whose complement is forceful becomes a threat
+        ("vowed to retaliate"), unless a modal word already makes the complement one."""
+        if self.language != "en" or len(acts) < 2:
+            return acts
+        dropped: set[int] = set()
+        threats: set[int] = set()
+        for i, first in enumerate(acts):
+            for j in range(i + 1, len(acts)):
+                second = acts[j]
+                rule = self.governs_complement(first, second)
+                if (
+                    rule == "complement"
+                    and first.entry.category in INTENT
+                    and (second.entry.category in FORCEFUL)
+                ):
+                    if self.modal(second, hits) is not None:
+                        dropped.add(i)
+                        continue
+                    threats.add(i)
+                if rule == "predicate":
+                    dropped.add(i)
+                elif rule:
+                    dropped.add(j)
+        return [
+            Hit(hit.start, hit.end, replace(hit.entry, category=Category.THREATEN))
+            if index in threats
+            else hit
+            for index, hit in enumerate(acts)
+            if index not in dropped
+        ]
+
+    def governs_complement(self, first: Hit, second: Hit) -> str:
+        """How the earlier cue ``first`` governs ``second``: "complement" ("agreed to
+        withdraw"), "object" ("suspended aid"), "predicate" when ``first`` is a cooperative
+        noun whose verb is ``second`` ("aid was suspended"), or "" (no relation)."""
+        first_last = self.word_index(first.end) - 1
+        second_first = self.word_index(second.start)
+        gap = second_first - first_last - 1
+        if gap < 0 or gap > COMPLEMENT_REACH:
+            return ""
+        between = range(first_last + 1, second_first)
+        if any(self.word(i) in AND_WORDS for i in between) or _CLAUSE_BREAK.search(
+            self.article, first.end, second.start
+        ):
+            return ""
+        category, other = first.entry.category, second.entry.category
+        if category in COOPERATIVE_NOUNS and other in REDUCING and gap <= OBJECT_REACH:
+            return "predicate"
+        if category not in GOVERNING or category == other:
+            return ""
+        if any(self.word(i) in COMPLEMENT_WORDS for i in range(second_first - 2, second_first)):
+            return "complement"
+        if category in REDUCING and other in COOPERATIVE_NOUNS and gap <= OBJECT_REACH:
+            return "object"
+        return ""
 
     def speaker(self) -> tuple[Mention, CueEntry] | None:
         """The actor a headline opens with before a colon ("Захарова: Израиль нарушает...",
