@@ -486,8 +486,11 @@ WITH member AS (
     SELECT story_id, max(confidence) AS best FROM member GROUP BY story_id, outlet
 ), outlet_total AS (
     SELECT story_id, count(*) AS outlets,
-           -- exp() of a very negative sum underflows to an error, not to 0.
-           1 - exp(greatest(sum(ln(1 - least(best, 0.999))), -50)) AS confidence
+           -- Certain (exactly 1) once the doubt left is too small for floats: exp() of a
+           -- very negative number raises an underflow error instead of giving 0, and so
+           -- would the review queue's (1 - confidence) ^ outlets (its index expression).
+           CASE WHEN sum(ln(1 - least(best, 0.999))) * count(*) < -690 THEN 1.0
+                ELSE 1 - exp(sum(ln(1 - least(best, 0.999)))) END AS confidence
     FROM outlet GROUP BY story_id
 ), total AS (
     SELECT story_id, count(DISTINCT article_id) AS articles,

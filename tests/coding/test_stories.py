@@ -62,6 +62,20 @@ def test_a_story_reported_by_hundreds_of_outlets_is_near_certain(cast):
     assert 0.99 < story.confidence <= 1.0
 
 
+def test_a_story_of_many_fairly_sure_outlets_can_still_be_written(cast):
+    # 22 outlets at 0.81: the doubt left, 0.19 ** 22 (about 1e-16), raised to the 22nd power
+    # is smaller than any float; the review queue's index computes that on every write.
+    reports = [article(f"Talks report {n}") for n in range(22)]
+    script = {
+        a.title: [coded(cast["russia"], cast["iran"], "CONSULT", confidence=0.81)] for a in reports
+    }
+
+    code(script, *reports)
+
+    story = Story.objects.get()
+    assert (story.outlet_count, story.confidence) == (22, 1.0)
+
+
 def test_talks_reported_either_way_round_and_as_an_agreement_are_one_story(cast):
     first = article("Russia and Iran hold talks")
     second = article("Iran agrees with Russia")
