@@ -88,6 +88,11 @@ NEGATION_REACH = 5
 # soon impose sanctions").
 MODAL_REACH = 4
 FORCEFUL = frozenset({Category.SANCTION, Category.COERCE, Category.ASSAULT, Category.MOBILIZE})
+# A cooperative act after such a word is an intent to cooperate, an AGREE (CAMEO 03: "will
+# meet", "plans to withdraw", "is ready to provide aid").
+INTENDED = frozenset(
+    {Category.CONSULT, Category.COOPERATE, Category.AID, Category.RETREAT, Category.CONCEDE}
+)
 # A headline's "Speaker:" is a report word of this weight (an act by another is an allegation).
 SPEAKER_REPORT = 0.7
 # What a speaker's words can do to another actor.
@@ -145,6 +150,11 @@ ACTION_CATEGORIES = frozenset(
         Category.RETREAT,
     }
 )
+
+
+def to_come(category: str) -> str:
+    """The category of an act announced, not done: a threat or an intent to cooperate."""
+    return Category.THREATEN if category in FORCEFUL else Category.AGREE
 
 
 def _words(text: str) -> frozenset[str]:
@@ -418,8 +428,8 @@ class Coder:
             if denial is not None and denial.start < cue.start:
                 break
             if not reading.negated(cue, negations):
-                threat = reading.modal(cue, hits) is not None
-                category = Category.THREATEN if threat else cue.entry.category
+                modal = reading.modal(cue, hits)
+                category = cue.entry.category if modal is None else to_come(cue.entry.category)
                 return str(category), sentence[cue.start : cue.end]
         if denial is not None:
             return str(denial.entry.category), sentence[denial.start : denial.end]
@@ -733,8 +743,9 @@ class _Sentence:
 
     def modal(self, cue: Hit, hits: list[Hit]) -> Hit | None:
         """A future or conditional word just before a forceful act ("will impose sanctions",
-        "could strike"): the act is threatened, not done."""
-        if cue.entry.category not in FORCEFUL:
+        "could strike"): the act is threatened, not done; before a cooperative one ("will
+        meet"), it is intended (``to_come``)."""
+        if cue.entry.category not in FORCEFUL | INTENDED:
             return None
         cue_word = self.word_index(cue.start)
         return next(
@@ -1001,7 +1012,7 @@ class _Sentence:
         self, cue: Hit, decision: Decision, reports: list[Hit], is_title: bool, modal=None
     ) -> Coded:
         entry = cue.entry
-        category = Category.THREATEN if modal is not None else entry.category
+        category = entry.category if modal is None else to_come(entry.category)
         source, target = decision.source, decision.target
         report, claimant = self.claimant(cue, decision, reports)
         allegation = (claimant is not None and claimant.rolled != source.rolled) or (
@@ -1026,7 +1037,9 @@ class _Sentence:
             explanation += f" («{self.article[report.start : report.end]}»): an allegation"
         if modal is not None:
             modal_text = self.article[modal.start : modal.end]
-            explanation += f"; «{modal_text}»: a {entry.category} to come, so a threat"
+            explanation += f"; «{modal_text}»: a {entry.category} to come, so " + (
+                "a threat" if category == Category.THREATEN else "an intent (AGREE)"
+            )
         if decision.symmetric:
             explanation += "; symmetric: coded once for the pair"
         return Coded(
