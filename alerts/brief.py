@@ -204,14 +204,17 @@ def _compute_brief(first: dt.date) -> dict:
     shown = [judged[key] for key in core_pairs] + others[:MAX_PAIRS]
     names = _actor_names({actor_id for pair in shown for actor_id in pair["key"]})
     _add_events(shown, first, last)
+    labels = [f"{month:%Y-%m}" for month in months]
     for index, pair in enumerate(shown):
         low, high = pair.pop("key")
+        series = pair.pop("series")
         a, b = names[low], names[high]
         shown[index] = pair = {
             "a": a,
             "b": b,
             "url": _pair_url(a["slug"], b["slug"], months[0], first, last),
             **pair,
+            "sparkline": _sparkline(series, labels),
         }
         pair["summary"] = _summary(pair)
     allegations = _month_allegations(first, last)
@@ -312,6 +315,8 @@ def _monthly_nets(first, last, history_since, core_pairs):
 
 
 def _judge(key, by_month, months) -> dict:
+    """The pair's verdict on the last of ``months``; the series stays for the sparkline,
+    which only the shown pairs need (``_sparkline``)."""
     series = [by_month.get(month, (0.0, 0, 0)) for month in months]
     net, interactions, events = series[-1]
     return {
@@ -320,11 +325,15 @@ def _judge(key, by_month, months) -> dict:
         "events": events,
         "interactions": interactions,
         **VERDICT_RULE.judge(net, events, [row[0] for row in series[:-1]]),
-        "sparkline": [
-            {"month": f"{month:%Y-%m}", "net": _round(row[0]), "events": row[2]}
-            for month, row in zip(months, series, strict=True)
-        ],
+        "series": series,
     }
+
+
+def _sparkline(series, labels: list[str]) -> list[dict]:
+    return [
+        {"month": label, "net": _round(net), "events": events}
+        for label, (net, _, events) in zip(labels, series, strict=True)
+    ]
 
 
 def _actor_names(ids) -> dict[int, dict]:
