@@ -355,7 +355,7 @@ def _pair_url(a_slug: str, b_slug: str, since: dt.date, first: dt.date, last: dt
 # Only the month's events between the shown actors (and those who roll up into them) are
 # read; the roll-up is relations.analytics' own.
 _PAIR_EVENTS = (
-    analytics._ROLLED_INTERACTIONS.replace(
+    analytics.ROLLED_INTERACTIONS.replace(
         "WITH RECURSIVE raw AS (",
         """WITH RECURSIVE below(actor_id) AS (
             SELECT unnest(%(actors)s::bigint[])
@@ -426,7 +426,7 @@ def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
         "directions": [_DIRECTIONS.get(pair["verdict"], 0) for pair in by_key.values()],
         "drivers": DRIVERS_PER_PAIR,
         "allegations": ALLEGATIONS_PER_PAIR,
-        "rolling_kinds": analytics._rolling_kinds(),
+        "rolling_kinds": analytics.rolling_kinds(),
     }
     statuses = dict(Allegation.EvidenceStatus.choices)
     with connection.cursor() as cursor:
@@ -639,7 +639,7 @@ def brief_email(month: str | dt.date, *, base_url: str | None = None) -> tuple[s
     first = parse_month(month)
     today = timezone.localdate()
     brief = monthly_brief(first, today)
-    base = (base_url or getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+    base = (base_url or settings.SITE_URL).rstrip("/")
     for pair in brief["triangle"] + brief["pairs"]:
         pair["spark_text"] = sparkline_text(pair["sparkline"])
     context = {

@@ -110,7 +110,7 @@ def notify_event_matches(
     ``statuses``: the allegation's evidence statuses to test a watchlist's evidence filter
     against (an evidence change passes both the old and the new one)."""
     sql = (
-        analytics._ROLLED_INTERACTIONS.format(where="e.id = %(event)s")
+        analytics.ROLLED_INTERACTIONS.format(where="e.id = %(event)s")
         + _EVENT_PAIRS
         + _EVENT_FACTS
         + _MATCH.format(flag=flag, search=_SEARCH, extra="")
@@ -119,7 +119,7 @@ def notify_event_matches(
         sql,
         {
             "event": event_id,
-            "rolling_kinds": analytics._rolling_kinds(),
+            "rolling_kinds": analytics.rolling_kinds(),
             "trigger": trigger,
             "key": key,
             "title": title,

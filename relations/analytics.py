@@ -42,8 +42,9 @@ HEATMAP_DEFAULT_SIZE = 12
 # ---------------------------------------------------------------------------------------
 
 # The published interactions of the selected days, each endpoint with its rolled-up actor.
-# {where} selects events (on "e"); parameters follow the caller's order.
-_ROLLED_INTERACTIONS = """
+# {where} selects events (on "e"); parameters follow the caller's order. Public: the alerts'
+# matching and the monthly brief read interactions the way the dyad days are built.
+ROLLED_INTERACTIONS = """
 WITH RECURSIVE raw AS (
     SELECT e.id AS event_id, e.date AS day, i.source_id, i.target_id, i.score
     FROM relations_interaction i
@@ -124,7 +125,9 @@ LEFT JOIN directed r ON r.day = d.day AND r.rollup = d.rollup
 """
 
 
-def _rolling_kinds() -> tuple[str, ...]:
+def rolling_kinds() -> tuple[str, ...]:
+    """The actor kinds rolled up to their parent (the ``rolling_kinds`` parameter of
+    ROLLED_INTERACTIONS)."""
     return tuple(str(kind) for kind in ROLLING_KINDS)
 
 
@@ -141,9 +144,9 @@ def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> 
             {"days": days},
         )
         cursor.execute(
-            _ROLLED_INTERACTIONS.format(where="e.date = ANY(%(days)s)")
+            ROLLED_INTERACTIONS.format(where="e.date = ANY(%(days)s)")
             + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted=rollup_filter),
-            {"days": days, "rolling_kinds": _rolling_kinds()},
+            {"days": days, "rolling_kinds": rolling_kinds()},
         )
 
 
@@ -152,9 +155,9 @@ def rebuild_dyad_days() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM relations_dyadday")
         cursor.execute(
-            _ROLLED_INTERACTIONS.format(where="true")
+            ROLLED_INTERACTIONS.format(where="true")
             + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted="true"),
-            {"rolling_kinds": _rolling_kinds()},
+            {"rolling_kinds": rolling_kinds()},
         )
 
 
@@ -534,7 +537,7 @@ def events_between(
 ) -> QuerySet[Event]:
     """The published events behind a chart point: an interaction between a and b (either
     way, after roll-up if asked) dated within the period. Newest first."""
-    params: dict = {"a": a.pk, "b": b.pk, "rolling_kinds": _rolling_kinds()}
+    params: dict = {"a": a.pk, "b": b.pk, "rolling_kinds": rolling_kinds()}
     where = ["true"]
     if period_start is not None:
         where.append("e.date >= %(since)s")
@@ -552,7 +555,7 @@ def events_between(
     else:
         where.append("i.source_id IN (%(a)s, %(b)s) AND i.target_id IN (%(a)s, %(b)s)")
         source, target = "source_id", "target_id"
-    sql = _ROLLED_INTERACTIONS.format(where=" AND ".join(where)) + (
+    sql = ROLLED_INTERACTIONS.format(where=" AND ".join(where)) + (
         f"SELECT DISTINCT event_id FROM interactions "
         f"WHERE ({source} = %(a)s AND {target} = %(b)s) "
         f"OR ({source} = %(b)s AND {target} = %(a)s)"

@@ -448,3 +448,9 @@ def test_pairs_beyond_the_limit_are_counted_not_shown(world, monkeypatch):
     # Deteriorations first, the furthest first (−9, −6, −3), then improvements (Iran–Syria).
     assert pair_names(brief["pairs"]) == [("far-a-2", "far-b-2"), ("far-a-1", "far-b-1")]
     assert brief["more_pairs"] == {"too_few_events": 1, "beyond_limit": 2}
+
+
+def test_the_overview_and_every_page_link_to_the_brief(client, world):
+    overview = client.get("/").content.decode()
+    assert 'href="/brief/">Monthly brief' in overview
+    assert 'href="/brief/"' in client.get("/timeline/").content.decode()  # the navigation
