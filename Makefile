@@ -56,7 +56,8 @@ format: install-dev
 bench: install-dev
 	$(PY) -m relwatch.supervisor exec -- sh -c '\
 		$(PY) bench/matching.py && $(PY) bench/ingest.py && $(PY) bench/memory.py && \
-		$(PY) bench/corpus.py && $(PY) bench/pages.py'
+		$(PY) bench/corpus.py && $(PY) bench/coding.py && $(PY) bench/plover.py && \
+		$(PY) bench/alerts.py && $(PY) bench/brief.py && $(PY) bench/pages.py'
 
 load: install-dev
 	$(PY) -m relwatch.supervisor exec -- $(PY) bench/load.py

@@ -31,7 +31,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
 from relations import analytics
 from relations.models import EARLIEST_EVENT_DATE, Actor, Allegation, Event
@@ -565,7 +564,7 @@ def _summary(pair: dict) -> str:
 _SPARK_COLOURS = {"coop": "#2166ac", "conflict": "#b2182b", "none": "#bdbdbd"}
 
 
-def sparkline_svg(points: Sequence[dict], *, width: int = 144, height: int = 32) -> SafeString:
+def sparkline_svg(points: Sequence[dict], *, width: int = 144, height: int = 32) -> str:
     """The monthly net scores as an inline SVG of bars about a zero line (blue above for
     cooperation, red below for conflict, a grey tick for a quiet month); the last month, the
     brief's, drawn solid and the others paler. Drawn on the server: it needs no script,

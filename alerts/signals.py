@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from coding.models import Story
+from coding.stories import stories_changed
 from relations.models import Action, Actor, Allegation, Event, Meeting, Statement
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ def note_story_saved(sender, instance, raw=False, **kwargs) -> None:
         _after_commit(tasks.story_changed, instance.pk)
 
 
+def note_stories_changed(sender, story_ids, **kwargs) -> None:
+    """The coding stage writes stories in bulk (no post_save) and says which after commit."""
+    from alerts import tasks
+
+    for story_id in story_ids:
+        _after_commit(tasks.story_changed, story_id)
+
+
 def note_actor_before_save(sender, instance, raw=False, **kwargs) -> None:
     from alerts import tasks
 
@@ -84,5 +93,6 @@ def connect() -> None:
         pre_save.connect(note_event_before_save, sender=event_class, dispatch_uid=f"{uid}.pre")
         post_save.connect(note_event_saved, sender=event_class, dispatch_uid=f"{uid}.save")
     post_save.connect(note_story_saved, sender=Story, dispatch_uid=uid)
+    stories_changed.connect(note_stories_changed, dispatch_uid=uid)
     pre_save.connect(note_actor_before_save, sender=Actor, dispatch_uid=uid)
     post_delete.connect(note_actor_deleted, sender=Actor, dispatch_uid=uid)

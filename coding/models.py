@@ -123,3 +123,18 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target}: {self.category} (article {self.article_id})"
+
+
+class ArticleCoding(models.Model):
+    """What an article was last coded with (the stage skips it while both are unchanged).
+    Its own table: ``ingest`` knows nothing of coding."""
+
+    article = models.OneToOneField(
+        "ingest.Article", on_delete=models.CASCADE, primary_key=True, related_name="coding"
+    )
+    coder_version = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64)
+    coded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} coded with {self.coder_version}"

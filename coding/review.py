@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
 
 from coding.models import ReviewStatus, Story, Suggestion
 from ingest.triage import (
@@ -135,7 +134,7 @@ def _spans(quote: str, spans) -> list[tuple[int, int, str]]:
     return kept
 
 
-def highlighted_quote(quote: str, spans) -> SafeString:
+def highlighted_quote(quote: str, spans) -> str:
     """``quote`` as HTML with the actors and the cue in ``<mark>``; every piece escaped."""
     pieces, position = [], 0
     for start, stop, key in _spans(quote, spans):

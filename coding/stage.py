@@ -25,14 +25,14 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from coding import stories
 from coding.coder import Coded, Coder, get_coder
-from coding.models import ReviewStatus, Story, Suggestion
+from coding.models import ArticleCoding, ReviewStatus, Story, Suggestion
 from ingest.models import Article, Mention
 from ingest.sanitising import plain_text
 
@@ -40,24 +40,6 @@ BATCH_SIZE = 200
 # A news article's interactions are in its first screens; past this the body is not read.
 MAX_HTML_CHARS = 200_000
 MAX_TEXT_CHARS = 50_000
-
-
-class ArticleCoding(models.Model):
-    """What an article was last coded with. Its own table: ``ingest`` knows nothing of
-    coding."""
-
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="coding"
-    )
-    coder_version = models.CharField(max_length=64)
-    content_hash = models.CharField(max_length=64)
-    coded_at = models.DateTimeField()
-
-    class Meta:
-        app_label = "coding"
-
-    def __str__(self) -> str:
-        return f"article {self.article_id} coded with {self.coder_version}"
 
 
 @dataclass

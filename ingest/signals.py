@@ -1,7 +1,8 @@
 """Signals ``ingest`` sends for the apps above it, which it must not import.
 
 ``articles_stored``: sent once a batch of stored articles has committed, with ``article_ids``
-(the articles written: new or changed) and ``inline`` (True at the end of ``manage.py ingest``:
+(the articles written that are worth coding: new ones naming an actor, and every changed one)
+and ``inline`` (True at the end of ``manage.py ingest``:
 handle them now, in this process; False in the worker's fetch task: queue the work).
 """
 

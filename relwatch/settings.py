@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "relations.models.Event.Kind",
         "ActorKindEnum": "relations.models.Actor.Kind",
         "LanguageEnum": "relations.models.Language",
+        # Stories and suggestions have a "status" of their own beside events' and feeds'.
+        "CodingStatusEnum": "coding.models.ReviewStatus",
     },
 }
 

@@ -1,4 +1,4 @@
-"""The coding stage's record of what each article was coded with (coding.stage.ArticleCoding),
+"""The coding stage's record of what each article was coded with (coding.models.ArticleCoding),
 and the bands' GIN index without its pending list.
 
 fastupdate off: with it, new entries wait in a pending list that every search reads through

@@ -58,7 +58,7 @@ def test_watch_a_pair_and_see_the_alert_once_an_editor_publishes(
     live_server,
     world,
     analyst,
-    editor,
+    editor,  # noqa: F811
     worker,
     mailbox,  # noqa: F811
 ):

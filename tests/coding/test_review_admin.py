@@ -156,7 +156,9 @@ def test_the_actions_are_offered_only_to_reviewers(analyst, russia, hamas):
     assert Story.objects.get(pk=story.pk).status == ReviewStatus.PENDING
 
 
-def test_a_draft_event_is_not_named_to_a_reader_in_the_admin(analyst, editor, russia, hamas):
+def test_a_draft_event_is_not_named_to_a_reader_in_the_admin(
+    analyst, editor, admin_client_, russia, hamas
+):
     analyst.user_permissions.add(
         Permission.objects.get(codename="view_story", content_type__app_label="coding")
     )
@@ -165,8 +167,12 @@ def test_a_draft_event_is_not_named_to_a_reader_in_the_admin(analyst, editor, ru
     client = Client()
     client.force_login(analyst)
 
-    assert event.title not in client.get(STORIES).text
-    assert event.title not in client.get(f"{STORIES}{story.pk}/change/").text
+    # Its title is the article's headline, which the reader may read (the suggestions): the
+    # link to the draft is what must not be there.
+    draft_link = f"/admin/relations/meeting/{event.pk}/change/"
+    assert draft_link not in client.get(STORIES).text
+    assert draft_link not in client.get(f"{STORIES}{story.pk}/change/").text
+    assert draft_link in admin_client_.get(f"{STORIES}{story.pk}/change/").text
 
 
 def test_merged_into_an_event_links_it(admin_client_, admin_user, russia, hamas):

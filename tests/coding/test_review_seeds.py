@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from coding import review, stage
-from coding.models import ReviewStatus, Story
+from coding.models import ArticleCoding, ReviewStatus, Story
 from ingest.models import Article
 from ingest.seeding import load_seeds
 from relations.models import Event
@@ -49,7 +49,7 @@ def test_re_coding_leaves_reviewed_stories_and_their_events_alone(coded_samples,
     review.reject(stories[1], editor, "not news")
     sources = set(event.sources.values_list("pk", "quote"))
     # Everything coded again from scratch, as after a lexicon edit.
-    stage.ArticleCoding.objects.all().delete()
+    ArticleCoding.objects.all().delete()
 
     stage.code_articles(coded_samples)
 

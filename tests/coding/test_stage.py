@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from coding import stage, stories
-from coding.models import ReviewStatus, Story, Suggestion
-from coding.stage import ArticleCoding, code_articles
+from coding.models import ArticleCoding, ReviewStatus, Story, Suggestion
+from coding.stage import code_articles
 from ingest.models import Article
 from ingest.parsing import ParsedEntry
 from ingest.storing import store_entries

@@ -12,8 +12,7 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 
-from coding.models import Story, Suggestion
-from coding.stage import ArticleCoding
+from coding.models import ArticleCoding, Story, Suggestion
 from ingest import pipeline
 from ingest.models import Article
 from relwatch.config import cache_location

@@ -11,8 +11,7 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 
-from coding.models import Story, Suggestion
-from coding.stage import ArticleCoding
+from coding.models import ArticleCoding, Story, Suggestion
 from coding.tasks import code_articles
 from ingest.models import Article
 from ingest.tasks import fetch_feed

@@ -54,6 +54,16 @@ JAVASCRIPT_LINK = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""",
 JSON_SCRIPT = re.compile(r'<script id="[^"]*" type="application/json">(.*?)</script>', re.DOTALL)
 # Marking a string safe is vetted case by case: (path, line) pairs, each with the reason.
 SAFE_MARKING_ALLOWED: dict[tuple[str, str], str] = {
+    # Plain-text mails (text/plain parts): HTML escaping would put "&amp;" into what people read.
+    # Their HTML parts autoescape as every page does.
+    (
+        "templates/alerts/brief_email.txt",
+        "{% autoescape off %}{% load dashboard_format %}Relwatch monthly brief · "
+        '{{ month_start|date:"F Y" }}{% if not brief.complete %} (the month so far){% endif %}',
+    ): "plain-text mail",
+    ("templates/alerts/email/notifications.txt", "{% autoescape off %}{{ watchlist.name }}"): (
+        "plain-text mail"
+    ),
     # A figure's JSON goes inside <script type="application/json">, where HTML entities are not
     # decoded: it is escaped as json_script escapes it ('<', '>', '&' as \\u escapes), which
     # test_every_page_shows_stored_markup_as_text checks on every page.
@@ -355,7 +365,7 @@ TEXT_SUFFIXES = (".html", ".jinja", ".py", ".txt", ".xml")
 def test_no_template_or_app_marks_a_string_safe():
     """Autoescaping is the only defence the templates need; nothing opts out of it."""
     found = []
-    for folder in ("templates", "dashboard", "ingest", "relations", "relwatch"):
+    for folder in ("templates", "dashboard", "ingest", "relations", "relwatch", "coding", "alerts"):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.suffix not in TEXT_SUFFIXES or "migrations" in path.parts:
                 continue
