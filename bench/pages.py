@@ -223,6 +223,9 @@ def grow_to(articles: int, events: int, actors: int, seed: int) -> None:
 
 
 ARTICLES_PER_STORY = 20
+# At least this many, so that the small size (and the tiny runs of tests/test_bench.py) still
+# has machine-coded edges between the actors the relations page draws.
+MIN_STORIES = 500
 
 # Stories between random actors (one in four in the core triangle, whose pages the benchmark
 # opens), dated over the articles' span, mostly pending; two suggestions each from random
@@ -298,7 +301,8 @@ def grow_stories(articles: int, seed: float) -> None:
     from coding.models import Story
     from relations.categories import Category
 
-    missing = max(0, articles // ARTICLES_PER_STORY - Story.objects.count())
+    wanted = max(articles // ARTICLES_PER_STORY, MIN_STORIES)
+    missing = max(0, wanted - Story.objects.count())
     after = Story.objects.order_by("-id").values_list("id", flat=True).first() or 0
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -4,12 +4,9 @@ status and the deletion of a watched actor reach the watchlists through the queu
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from alerts.forms import create_watchlist
 from alerts.models import Notification
-from coding.models import Story
-from coding.stories import stories_changed
 from relations.models import Allegation
 from tests.alerts.support import publish_event
 from tests.factories import ActorFactory, AllegationFactory
@@ -49,38 +46,3 @@ def test_an_evidence_change_and_a_deleted_actor_reach_the_watchlists_through_the
     assert change.title.startswith("Evidence unverified → corroborated")
     wait_for(lambda: orphan.refresh_from_db() or orphan.paused, "the orphan to be paused")
     assert "wagner-group" in orphan.paused_reason
-
-
-def test_stories_the_coding_stage_wrote_in_bulk_reach_the_watchlists_through_the_queue(
-    start_celery,
-    env,
-    owner,
-    israel,
-    hamas,  # noqa: F811
-):
-    watchlist = create_watchlist(owner, "/relations/israel/hamas/")
-    watchlist.on_story = True
-    watchlist.story_min_outlets = 3
-    watchlist.save()
-    worker = start_celery("worker", env, "--pool=solo")
-    now = timezone.now()
-    story = Story.objects.create(  # one outlet: nobody is told yet
-        source=israel,
-        target=hamas,
-        category="ASSAULT",
-        family="force",
-        kind="action",
-        first_seen=now,
-        last_seen=now,
-        article_count=1,
-        outlet_count=1,
-    )
-    # As the stage writes them: in bulk, no post_save; it announces the ids after commit.
-    Story.objects.filter(pk=story.pk).update(outlet_count=3)
-    stories_changed.send(sender=Story, story_ids=[story.pk])
-
-    wait_for(
-        lambda: Notification.objects.filter(trigger="story", watchlist=watchlist).exists(),
-        f"the story to be told:\n{worker.output()}",
-    )
-    assert Notification.objects.get(trigger="story").story == story
