@@ -2,7 +2,8 @@
 
 Readers get the published brief as cached JSON text, sent as it is; editors also get the
 month's drafts, which no verdict counts yet. The view follows the dashboard API's
-conventions (authentication, schema, read-only permission and throttling from settings).
+conventions (relwatch.api: authentication and schema; read-only permission and throttling
+from settings).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from alerts import brief as briefs
-from dashboard.api import AUTHENTICATION, FORBIDDEN, NOT_FOUND, ApiSchema
 from relations.models import Event
 from relations.visibility import can_see_drafts
+from relwatch.api import FORBIDDEN, NOT_FOUND, ApiView
 
 
 class BriefActorSerializer(serializers.Serializer):
@@ -104,12 +104,9 @@ class BriefSerializer(serializers.Serializer):
     drafts = BriefDraftsSerializer(required=False, help_text="Editors only.")
 
 
-class BriefView(APIView):
+class BriefView(ApiView):
     """The monthly brief: a verdict per pair (the core triangle first), with the events
     behind it and the month's allegations."""
-
-    authentication_classes = AUTHENTICATION
-    schema = ApiSchema()
 
     @extend_schema(
         parameters=[

@@ -9,23 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpResponse
-from drf_spectacular.authentication import BasicScheme
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
-from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.views import APIView
 
 from coding.forms import StoryFilter
 from coding.models import Story, Suggestion
@@ -57,18 +46,16 @@ from dashboard.serializers import (
 )
 from ingest.models import Article, Feed
 from relations.models import Actor, Affiliation, Event, Interaction, Participant, Source
+from relwatch.api import (
+    AUTHENTICATION,
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    ApiSchema,
+    ApiView,
+)
 
 logger = logging.getLogger(__name__)
-BAD_REQUEST = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description="A parameter is invalid: each offending parameter maps to its messages.",
-)
-NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such object.")
-FORBIDDEN = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description="Wrong credentials, or a login is required (DASHBOARD_LOGIN_REQUIRED).",
-)
-
 
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
@@ -79,32 +66,6 @@ def list_responses(serializer) -> dict:
 
 def detail_responses(serializer) -> dict:
     return {200: serializer, 403: FORBIDDEN, 404: NOT_FOUND}
-
-
-class StrictBasicAuthentication(BasicAuthentication):
-    """HTTP Basic for scripts, refusing credentials PostgreSQL cannot even look up."""
-
-    def authenticate_credentials(self, userid, password, request=None):
-        if "\x00" in userid or "\x00" in password:
-            raise AuthenticationFailed("Invalid username/password.")
-        return super().authenticate_credentials(userid, password, request)
-
-
-class StrictBasicScheme(BasicScheme):
-    target_class = "dashboard.api.StrictBasicAuthentication"
-
-
-class ApiSchema(AutoSchema):
-    """Says that reading needs no credentials unless DASHBOARD_LOGIN_REQUIRED is on."""
-
-    def get_auth(self):
-        auths = super().get_auth()
-        if not settings.DASHBOARD_LOGIN_REQUIRED and {} not in auths:
-            auths.append({})
-        return auths
-
-
-AUTHENTICATION = [SessionAuthentication, StrictBasicAuthentication]
 
 
 class StrictPageNumberPagination(PageNumberPagination):
@@ -359,11 +320,8 @@ def _json_response(text: str) -> HttpResponse:
     return HttpResponse(text, content_type="application/json")
 
 
-class DyadView(APIView):
+class DyadView(ApiView):
     """Scores each way between two actors and the count of events, per week or month."""
-
-    authentication_classes = AUTHENTICATION
-    schema = ApiSchema()
 
     @extend_schema(
         parameters=[
@@ -392,11 +350,8 @@ class DyadView(APIView):
         )
 
 
-class GraphView(APIView):
+class GraphView(ApiView):
     """Actors as nodes and the pairs that dealt with each other as edges, over a window."""
-
-    authentication_classes = AUTHENTICATION
-    schema = ApiSchema()
 
     @extend_schema(
         parameters=[
