@@ -1,5 +1,6 @@
 """The watchlist form: the saved page is read again (alerts.saved) and the webhook's address
-checked by the feeds' guard before anything is stored."""
+checked by the feeds' guard before anything is stored. Mail goes to the owner's account
+address, which the form shows and changes (an analyst has no other page to set it on)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ class WatchlistForm(forms.ModelForm):
         assume_scheme="https",
         help_text="Signed JSON POSTs (see the README); empty for none.",
     )
+    address = forms.EmailField(
+        label="Your e-mail address",
+        required=False,
+        help_text="Your account's address: mail of all your watchlists and the brief goes there.",
+    )
 
     class Meta:
         model = Watchlist
@@ -32,6 +38,7 @@ class WatchlistForm(forms.ModelForm):
             "on_shift",
             "shift_threshold",
             "email",
+            "address",
             "webhook_url",
         ]
         labels = {"saved_url": "Watched page", "email": "E-mail"}
@@ -39,6 +46,30 @@ class WatchlistForm(forms.ModelForm):
             "saved_url": "The page and its filters, as the address bar showed them.",
             "on_shift": "Pair watchlists only: the last 7 days against the usual level.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["address"].initial = self.instance.owner.email
+        if not self.instance.is_pair:
+            # The page leaves the shift settings out for other scopes: keep what is stored.
+            self.fields["shift_threshold"].required = False
+
+    def clean_shift_threshold(self) -> float:
+        value = self.cleaned_data["shift_threshold"]
+        return self.instance.shift_threshold if value is None else value
+
+    def clean_address(self) -> str:
+        # A post without the field (not the page's form) leaves the address as it is.
+        if self.add_prefix("address") not in self.data:
+            return self.instance.owner.email
+        return self.cleaned_data["address"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and email != Watchlist.EmailFrequency.OFF and not cleaned.get("address"):
+            self.add_error("address", "Give an address for the mail, or choose “No e-mail”.")
+        return cleaned
 
     def clean_saved_url(self) -> str:
         saved_url = self.cleaned_data["saved_url"].strip()
@@ -67,6 +98,10 @@ class WatchlistForm(forms.ModelForm):
             watchlist.paused_reason = ""
         if commit:
             watchlist.save()
+            owner = watchlist.owner
+            if self.cleaned_data["address"] != owner.email:
+                owner.email = self.cleaned_data["address"]
+                owner.save(update_fields=["email"])
         return watchlist
 
 

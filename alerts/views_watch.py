@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -144,6 +146,15 @@ def watchlist_deliveries(request, pk: int):
 @require_POST
 def brief_subscription(request):
     if request.POST.get("subscribe") == "1":
+        address = request.POST.get("address", "").strip()
+        if address:
+            try:
+                validate_email(address)
+            except ValidationError:
+                messages.error(request, f"“{address}” is not an e-mail address: not subscribed.")
+                return redirect("alerts:watchlists")
+            request.user.email = address
+            request.user.save(update_fields=["email"])
         BriefSubscription.objects.get_or_create(owner=request.user)
         if request.user.email:
             messages.success(request, "You will get the monthly brief by e-mail.")

@@ -235,3 +235,79 @@ def test_the_monthly_brief_is_opt_in(owner_client, owner):
     from alerts.models import BriefSubscription
 
     assert not BriefSubscription.objects.filter(owner=owner).exists()
+
+
+def test_a_watchlist_of_another_scope_saves_without_the_hidden_shift_settings(
+    owner_client, owner, russia, israel
+):
+    # The page shows the shift settings only for pairs, so an actor watchlist's form posts
+    # without them; moving it to a pair must still save, keeping the stored threshold.
+    watchlist = create_watchlist(owner, "/actors/russia/")
+    page = owner_client.get(f"/watch/{watchlist.pk}/").content.decode()
+    assert 'name="shift_threshold"' not in page
+    data = {
+        "name": "The pair",
+        "saved_url": "/relations/russia/israel/",
+        "on_new_event": "on",
+        "story_min_outlets": 3,
+        "email": "daily",
+        "address": owner.email,
+    }
+    response = owner_client.post(f"/watch/{watchlist.pk}/", data)
+    assert response.status_code == 302, response.content.decode()
+    watchlist.refresh_from_db()
+    assert watchlist.is_pair
+    assert watchlist.shift_threshold == Watchlist._meta.get_field("shift_threshold").default
+    assert 'name="shift_threshold"' in owner_client.get(f"/watch/{watchlist.pk}/").content.decode()
+
+
+def test_the_owner_sets_the_mail_address_on_the_watchlist_page(owner_client, owner, russia):
+    owner.email = ""
+    owner.save(update_fields=["email"])
+    watchlist = create_watchlist(owner, "/actors/russia/")
+    data = {
+        "name": "Russia",
+        "saved_url": "/actors/russia/",
+        "on_new_event": "on",
+        "story_min_outlets": 3,
+        "email": "immediate",
+        "address": "",
+    }
+    refused = owner_client.post(f"/watch/{watchlist.pk}/", data)
+    assert refused.status_code == 400
+    assert "Give an address for the mail" in refused.content.decode()
+
+    data["address"] = "not an address"
+    assert owner_client.post(f"/watch/{watchlist.pk}/", data).status_code == 400
+
+    data["address"] = "olga.new@example.org"
+    assert owner_client.post(f"/watch/{watchlist.pk}/", data).status_code == 302
+    owner.refresh_from_db()
+    assert owner.email == "olga.new@example.org"
+    page = owner_client.get(f"/watch/{watchlist.pk}/").content.decode()
+    assert 'value="olga.new@example.org"' in page
+
+    # No mail needs no address.
+    data.update(email="off", address="")
+    assert owner_client.post(f"/watch/{watchlist.pk}/", data).status_code == 302
+
+
+def test_subscribing_to_the_brief_asks_for_an_address_when_the_account_has_none(
+    owner_client, owner
+):
+    owner.email = ""
+    owner.save(update_fields=["email"])
+    assert 'name="address"' in owner_client.get("/watch/").content.decode()
+
+    owner_client.post("/watch/brief/", {"subscribe": "1", "address": "not an address"})
+    from alerts.models import BriefSubscription
+
+    assert not BriefSubscription.objects.filter(owner=owner).exists()
+
+    page = owner_client.post(
+        "/watch/brief/", {"subscribe": "1", "address": "olga@example.org"}, follow=True
+    )
+    assert "You will get the monthly brief by e-mail." in page.content.decode()
+    owner.refresh_from_db()
+    assert owner.email == "olga@example.org"
+    assert BriefSubscription.objects.filter(owner=owner).exists()
