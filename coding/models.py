@@ -61,7 +61,9 @@ class Story(models.Model):
         indexes = [
             # Placing a new suggestion: the pair, the family, and a window on last_seen.
             models.Index(fields=["source", "target", "family", "last_seen"], name="story_assign"),
-            models.Index(fields=["status", "-confidence"], name="story_queue"),
+            # The review queue (coding.views) reads each status most confident first, then
+            # newest; the admin's list (status, then confidence) reads it too.
+            models.Index(fields=["status", "-confidence", "-last_seen", "-id"], name="story_queue"),
         ]
 
     def __str__(self) -> str:

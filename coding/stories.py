@@ -486,11 +486,10 @@ WITH member AS (
     SELECT story_id, max(confidence) AS best FROM member GROUP BY story_id, outlet
 ), outlet_total AS (
     SELECT story_id, count(*) AS outlets,
-           -- Certain (exactly 1) once the doubt left is too small for floats: exp() of a
-           -- very negative number raises an underflow error instead of giving 0, and so
-           -- would the review queue's (1 - confidence) ^ outlets (its index expression).
-           CASE WHEN sum(ln(1 - least(best, 0.999))) * count(*) < -690 THEN 1.0
-                ELSE 1 - exp(sum(ln(1 - least(best, 0.999)))) END AS confidence
+           -- exp() of a very negative number raises an underflow error instead of giving 0
+           -- (over about a hundred outlets at 0.999): past e^-700 the doubt left is below
+           -- what 1 - doubt can tell from 0 anyway.
+           1 - exp(greatest(sum(ln(1 - least(best, 0.999))), -700)) AS confidence
     FROM outlet GROUP BY story_id
 ), total AS (
     SELECT story_id, count(DISTINCT article_id) AS articles,

@@ -1,5 +1,5 @@
-"""The editors' review queue, /suggestions/: machine-coded stories, the likeliest first, each
-with its evidence marked up and one-click accept, reject, merge and edit.
+"""The editors' review queue, /suggestions/: machine-coded stories, pending first and the most
+confident first, each with its evidence marked up and one-click accept, reject, merge and edit.
 
 Readers who may not review see what /articles/ shows them: the list, read-only (public unless
 DASHBOARD_LOGIN_REQUIRED), with no draft event named. The buttons post to views that refuse
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from functools import wraps
+from functools import cached_property, wraps
 from urllib.parse import urlsplit
 
 from django import forms
@@ -18,17 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import (
-    Case,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    OuterRef,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Power
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -50,22 +40,50 @@ EVIDENCE_SHOWN = 3
 MERGE_WINDOW = dt.timedelta(days=14)
 MERGE_CHOICES = 8
 
-# How likely a story is to hold: the chance that at least one of its outlets' codings is
-# right, if each is right with the story's confidence, 1 − (1 − confidence)^outlets. One
-# outlet at 0.75 ranks below five at 0.7; more outlets never lower a story.
-LIKELIHOOD = ExpressionWrapper(
-    Value(1.0) - Power(Value(1.0) - F("confidence"), Cast("outlet_count", FloatField())),
-    output_field=FloatField(),
-)
-PENDING_FIRST = Case(When(status=ReviewStatus.PENDING, then=0), default=1)
+# The queue's order: pending stories first, then the reviewed ones status by status (in the
+# order ReviewStatus names them); within a status the most confident first, then the newest. A
+# story's confidence is already the chance that at least one of its outlets' reports holds (a
+# noisy-or over them, coding.stories), so the outlets are not counted again here.
+QUEUE_STATUSES = tuple(ReviewStatus)
+QUEUE_ORDER = ("-confidence", "-last_seen", "-id")
 
 
-def _queue(filterset: StoryFilter):
-    return (
-        filterset.qs.select_related("source", "target", "event", "reviewed_by")
-        .annotate(likelihood=LIKELIHOOD)
-        .order_by(PENDING_FIRST, "-likelihood", "-last_seen", "-id")
-    )
+class Queue:
+    """The filtered stories in the queue's order, as ``Paginator`` reads them (``count()`` and
+    slices). Each status is its own stretch, read in the order of the ``story_queue`` index
+    (status, confidence, last seen, id), so a page is an index range rather than a sort of
+    every story; a page that straddles two statuses costs one query more."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    @cached_property
+    def counts(self) -> list[tuple[str, int]]:
+        rows = self.queryset.order_by().values_list("status").annotate(stories=Count("pk"))
+        counts = dict(rows)
+        return [(status, counts.get(status, 0)) for status in QUEUE_STATUSES]
+
+    def count(self) -> int:
+        return sum(stories for _, stories in self.counts)
+
+    def of_status(self, status: str):
+        """One stretch of the queue: the stories of one status, in order."""
+        return self.queryset.filter(status=status).order_by(*QUEUE_ORDER)
+
+    def __getitem__(self, index: slice) -> list[Story]:
+        start, stop = index.start or 0, index.stop
+        stories: list[Story] = []
+        offset = 0
+        for status, count in self.counts:
+            low, high = max(start - offset, 0), min(stop - offset, count)
+            if low < high:
+                stories += self.of_status(status)[low:high]
+            offset += count
+        return stories
+
+
+def _queue(filterset: StoryFilter) -> Queue:
+    return Queue(filterset.qs.select_related("source", "target", "event", "reviewed_by"))
 
 
 def _page_number(request) -> int:

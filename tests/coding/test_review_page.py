@@ -270,7 +270,9 @@ def test_analysts_get_no_prefill_from_a_story(analyst_client, story):
 # --- the list ---------------------------------------------------------------------------------
 
 
-def test_pending_first_then_the_likeliest(editor, editor_client, russia, hamas, israel):
+def test_pending_first_then_the_most_confident(editor, editor_client, russia, hamas, israel):
+    # Ranked by confidence alone: a story's confidence already counts its outlets (a noisy-or
+    # over them, coding.stories), so one outlet at 0.75 ranks above five at 0.7.
     one_outlet = make_story(russia, hamas, reports=[("Reuters", "en", "Russia met Hamas.", 0.75)])
     five_outlets = make_story(
         russia,
@@ -283,7 +285,55 @@ def test_pending_first_then_the_likeliest(editor, editor_client, russia, hamas, 
 
     order = [int(pk) for _, pk in story_items(editor_client.get(QUEUE))]
 
-    assert order == [five_outlets.pk, one_outlet.pk, weak.pk, done.pk]
+    assert order == [one_outlet.pk, five_outlets.pk, weak.pk, done.pk]
+
+
+def test_more_outlets_do_not_lift_a_less_confident_story(editor_client, russia, hamas, israel):
+    many = make_story(
+        russia,
+        israel,
+        reports=[(f"Outlet {n}", "en", "Russia met Israel.", 0.6) for n in range(20)],
+    )
+    sure = make_story(russia, hamas, reports=[("Reuters", "en", "Russia met Hamas.", 0.61)])
+
+    order = [int(pk) for _, pk in story_items(editor_client.get(QUEUE))]
+
+    assert (many.outlet_count, sure.outlet_count) == (20, 1)
+    assert order == [sure.pk, many.pk]
+
+
+def test_equally_confident_stories_come_newest_first(editor_client, russia, hamas):
+    report = [("Reuters", "en", "Russia met Hamas.", 0.5)]
+    older = make_story(russia, hamas, reports=report, first_seen=NOON - dt.timedelta(days=3))
+    newer = make_story(russia, hamas, reports=report)
+    oldest = make_story(russia, hamas, reports=report, first_seen=NOON - dt.timedelta(days=9))
+
+    order = [int(pk) for _, pk in story_items(editor_client.get(QUEUE))]
+
+    assert order == [newer.pk, older.pk, oldest.pk]
+
+
+def test_reviewed_stories_follow_status_by_status_and_pages_run_across(
+    editor, editor_client, russia, hamas, israel
+):
+    def story(confidence):
+        report = ("Reuters", "en", "Russia met Hamas.", confidence)
+        return make_story(russia, hamas, reports=[report])
+
+    rejected = [story(0.9), story(0.2)]
+    for reviewed in rejected:
+        review.reject(reviewed, editor)
+    accepted = story(0.1)
+    review.accept(accepted, editor, publish=False)
+    pending = [story(0.8 - n / 100) for n in range(24)]
+
+    first = [int(pk) for _, pk in story_items(editor_client.get(QUEUE))]
+    second = [int(pk) for _, pk in story_items(editor_client.get(f"{QUEUE}?page=2"))]
+
+    # Page 1 ends one story into the accepted ones; page 2 holds the rejected, best first.
+    assert first == [s.pk for s in pending] + [accepted.pk]
+    assert second == [s.pk for s in rejected]
+    assert list(views.QUEUE_STATUSES)[:3] == ["pending", "accepted", "rejected"]
 
 
 def test_each_story_shows_pair_category_kind_outlets_languages_and_dates(editor_client, story):
@@ -440,20 +490,24 @@ def test_an_actor_with_a_hostile_name_is_escaped(editor_client, russia):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</mark>" in text
 
 
-def test_the_queue_is_read_in_the_order_of_its_index(russia, hamas):
-    """The migration's expression index (coding 0002_review_queue_index) matches the order the
-    view asks for, so a page is read from it rather than sorting every story."""
+@pytest.mark.parametrize("status", list(ReviewStatus))
+def test_the_queue_is_read_in_the_order_of_its_index(russia, hamas, status):
+    """Each status's stretch of the queue is a range of the story_queue index (coding 0006),
+    in the order the view asks for, so a page is read from it rather than sorting every
+    story."""
     make_story(russia, hamas)
-    queryset = views._queue(StoryFilter({}, queryset=Story.objects.all()))[:25]
-    sql, params = queryset.query.sql_with_params()
+    queue = views._queue(StoryFilter({}, queryset=Story.objects.all()))
+    sql, params = queue.of_status(status)[25:50].query.sql_with_params()
     with connection.cursor() as cursor:
         # Tiny tables are scanned whatever the indexes: ask what the planner can use.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert "story_review_queue" in plan, plan
+    assert "Index Scan using story_queue on coding_story" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_a_reviewer_who_may_not_see_drafts_cannot_merge_into_one(editor, client, story):

@@ -63,8 +63,8 @@ def test_a_story_reported_by_hundreds_of_outlets_is_near_certain(cast):
 
 
 def test_a_story_of_many_fairly_sure_outlets_can_still_be_written(cast):
-    # 22 outlets at 0.81: the doubt left, 0.19 ** 22 (about 1e-16), raised to the 22nd power
-    # is smaller than any float; the review queue's index computes that on every write.
+    # 22 outlets at 0.81: the doubt left, 0.19 ** 22 (about 1e-16), is still a float: the
+    # confidence is just below 1, not rounded up to certainty.
     reports = [article(f"Talks report {n}") for n in range(22)]
     script = {
         a.title: [coded(cast["russia"], cast["iran"], "CONSULT", confidence=0.81)] for a in reports
@@ -73,7 +73,24 @@ def test_a_story_of_many_fairly_sure_outlets_can_still_be_written(cast):
     code(script, *reports)
 
     story = Story.objects.get()
-    assert (story.outlet_count, story.confidence) == (22, 1.0)
+    assert story.outlet_count == 22
+    assert story.confidence == pytest.approx(1 - 0.19**22, abs=1e-18)
+    assert story.confidence < 1.0
+
+
+def test_a_story_of_more_sure_outlets_than_exp_can_take_is_certain(cast):
+    # 120 outlets at 0.999: e^(120 ln 0.001), about 1e-360, is below the smallest float, and
+    # PostgreSQL's exp() raises an underflow error there rather than give 0.
+    reports = [article(f"Raid report {n}") for n in range(120)]
+    script = {
+        a.title: [coded(cast["israel"], cast["hamas"], "ASSAULT", confidence=0.999)]
+        for a in reports
+    }
+
+    code(script, *reports)
+
+    story = Story.objects.get()
+    assert (story.outlet_count, story.confidence) == (120, 1.0)
 
 
 def test_talks_reported_either_way_round_and_as_an_agreement_are_one_story(cast):
