@@ -15,7 +15,6 @@ from django.utils import timezone
 from alerts import triggers
 from alerts.forms import create_watchlist
 from alerts.models import Notification, Publication, Watchlist
-from coding.models import Story
 from dashboard.filters import EventFilter
 from relations.models import Allegation, Event
 from tests.alerts.support import publish_event
@@ -27,6 +26,7 @@ from tests.factories import (
     ParticipantFactory,
     SourceFactory,
     StatementFactory,
+    StoryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -206,21 +206,6 @@ def test_a_draft_allegations_evidence_change_is_told_to_nobody(owner, israel, ha
     assert triggers.notify_evidence_changes(allegation.pk) == []
 
 
-def _story(source, target, outlets: int) -> Story:
-    now = timezone.now()
-    return Story.objects.create(
-        source=source,
-        target=target,
-        category="ACCUSE",
-        family="ACCUSE",
-        kind="statement",
-        first_seen=now,
-        last_seen=now,
-        article_count=outlets,
-        outlet_count=outlets,
-    )
-
-
 def test_a_story_reaches_owners_who_may_see_stories_once_it_has_enough_outlets(
     owner, russia, israel
 ):
@@ -231,7 +216,14 @@ def test_a_story_reaches_owners_who_may_see_stories_once_it_has_enough_outlets(
         watchlist.on_story = True
         watchlist.story_min_outlets = 3
         watchlist.save()
-    story = _story(israel, russia, outlets=2)
+    story = StoryFactory(
+        source=israel,
+        target=russia,
+        category="ACCUSE",
+        kind="statement",
+        outlets=2,
+        first_seen=timezone.now(),
+    )
 
     assert triggers.notify_story(story.pk) == []
     story.outlet_count = 3
