@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,6 +26,12 @@ from relations.admin import (
 )
 from relations.models import Event
 from relations.visibility import DraftsHiddenFromReaders
+
+
+def read_only(model: type[models.Model], *shown) -> list:
+    """Every field of ``model`` read-only (the coder and the review actions write them; a field
+    added to the model is read-only here by itself), and the computed ``shown`` ones."""
+    return [field.name for field in model._meta.fields] + list(shown)
 
 
 @admin.display(description="evidence")
@@ -86,25 +93,7 @@ class StoryAdmin(DraftsHiddenFromReaders, SimpleHistoryAdmin):
         "reason",
         ("reviewed_by", "reviewed_at"),
     ]
-    readonly_fields = [
-        "source",
-        "target",
-        "category",
-        "family",
-        "kind",
-        "confidence",
-        "outlet_count",
-        "article_count",
-        "languages",
-        "first_seen",
-        "last_seen",
-        "status",
-        "event_link",
-        "edit_link",
-        "reason",
-        "reviewed_by",
-        "reviewed_at",
-    ]
+    readonly_fields = read_only(Story, "event_link", "edit_link")
 
     def has_add_permission(self, request):
         return False  # stories come from the coder
@@ -214,25 +203,7 @@ class SuggestionAdmin(admin.ModelAdmin):
         ("story_link", "status"),
         ("lexicon_version", "coded_at"),
     ]
-    readonly_fields = [
-        "article",
-        "source",
-        "target",
-        "source_named",
-        "target_named",
-        "claimant",
-        "category",
-        "kind",
-        "score",
-        "confidence",
-        highlighted,
-        "cue",
-        "explanation",
-        "story_link",
-        "status",
-        "lexicon_version",
-        "coded_at",
-    ]
+    readonly_fields = read_only(Suggestion, highlighted, "story_link")
 
     def has_add_permission(self, request):
         return False

@@ -42,6 +42,7 @@ from dashboard.serializers import (
     GraphSerializer,
     StorySerializer,
     SuggestionSerializer,
+    declared_field_columns,
     event_page_data,
 )
 from ingest.models import Article, Feed
@@ -231,22 +232,16 @@ class ArticleViewSet(ReadOnlyViewSet):
     ).order_by("-published_at", "-id")
 
 
-ACTOR_LINKS = ("source", "target", "source_named", "target_named", "claimant")
-
-
 def with_suggestion_parts(suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
     """Suggestions as ``SuggestionSerializer`` writes them: their article's few listed
     columns (never its body, which may run to megabytes) and their actors' slugs joined in
-    the same query, as plain attributes (``article_guid``, ``source_slug``...): a page of
-    stories nests a hundred suggestions, and an article and five actors built for each cost
-    more than the page's SQL."""
+    the same query, as plain attributes (``article_guid``, ``source_slug``...), the columns
+    its declared fields name (``declared_field_columns``): a page of stories nests a
+    hundred suggestions, and an article and five actors built for each cost more than the
+    page's SQL."""
     return suggestions.only(
         *(field.name for field in Suggestion._meta.concrete_fields if field.name != "bands")
-    ).annotate(
-        **{f"article_{name}": F(f"article__{name}") for name in ("guid", "url", "title")},
-        article_feed=F("article__feed_id"),
-        **{f"{link}_slug": F(f"{link}__slug") for link in ACTOR_LINKS},
-    )
+    ).annotate(**declared_field_columns(SuggestionSerializer))
 
 
 class MachineCodedViewSet(ReadOnlyViewSet):
@@ -286,9 +281,7 @@ class StoryViewSet(MachineCodedViewSet):
     filterset_class = StoryFilter
     queryset = (
         Story.objects.annotate(
-            source_slug=F("source__slug"),
-            target_slug=F("target__slug"),
-            event_status=F("event__status"),
+            **declared_field_columns(StorySerializer), event_status=F("event__status")
         )
         .prefetch_related(
             Prefetch(

@@ -303,10 +303,15 @@ def test_a_page_costs_the_same_queries_however_many_rows(
             assert len(results(client.get(url))) > 4
 
 
-def test_the_fast_representations_equal_the_declared_fields(client, actors, editor, rf):
-    """The serializers write their rows out by hand for speed: each row is what DRF's walk
-    over the declared fields gives, key for key and in the same order."""
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_the_fast_representations_equal_the_declared_fields(client, actors, editor, rf, zone):
+    """The serializers write their rows from what the API's queries joined, by readers chosen
+    from their declared fields: each row is what DRF's walk over the declared fields gives,
+    key for key, in the same order, and to the byte once rendered (an int where DRF gives a
+    float would compare equal and still change the JSON), in any time zone."""
+    from django.utils import timezone
     from rest_framework import serializers
+    from rest_framework.renderers import JSONRenderer
 
     from dashboard.api import StoryViewSet, SuggestionViewSet
     from dashboard.serializers import StorySerializer, SuggestionSerializer
@@ -319,27 +324,79 @@ def test_the_fast_representations_equal_the_declared_fields(client, actors, edit
     claimed.claimant = actors["israel"]
     claimed.spans = {}
     claimed.save()
+    Story.objects.filter(pk=claimed.story_id).update(confidence=1.0, languages=["ar", "en"])
+    Suggestion.objects.create(  # a suggestion no story took (yet)
+        article=ArticleFactory(),
+        source=actors["russia"],
+        target=actors["israel"],
+        source_named=actors["russia"],
+        target_named=actors["israel"],
+        category=Category.CONSULT,
+        kind=Event.Kind.MEETING,
+        score=1,
+        confidence=1,
+        quote="Russia met Israel.",
+        cue="met",
+    )
     request = rf.get("/api/stories/")
-    for user in (None, editor):
-        request.user = user
-        context = {"request": request, "show_drafts": user is not None}
-        for serializer, viewset in (
-            (StorySerializer, StoryViewSet),
-            (SuggestionSerializer, SuggestionViewSet),
-        ):
-            for row in viewset.queryset.all():
-                fast = serializer(row, context=context).data
-                slow = serializers.ModelSerializer.to_representation(
-                    serializer(context=context), row
-                )
-                if serializer is StorySerializer:
-                    slow["suggestions"] = [
-                        serializers.ModelSerializer.to_representation(
-                            SuggestionSerializer(context=context), suggestion
-                        )
-                        for suggestion in row.suggestions.all()
-                    ]
-                assert list(fast) == list(slow) and dict(fast) == dict(slow)
+    rendered = []
+    with timezone.override(zone):
+        for user in (None, editor):
+            request.user = user
+            context = {"request": request, "show_drafts": user is not None}
+            for serializer, viewset in (
+                (StorySerializer, StoryViewSet),
+                (SuggestionSerializer, SuggestionViewSet),
+            ):
+                for row in viewset.queryset.all():
+                    fast = serializer(row, context=context).data
+                    slow = serializers.ModelSerializer.to_representation(
+                        serializer(context=context), row
+                    )
+                    if serializer is StorySerializer:
+                        slow["suggestions"] = [
+                            serializers.ModelSerializer.to_representation(
+                                SuggestionSerializer(context=context), suggestion
+                            )
+                            for suggestion in row.suggestions.all()
+                        ]
+                    assert list(fast) == list(slow) and dict(fast) == dict(slow)
+                    rendered.append(JSONRenderer().render(fast))
+                    assert rendered[-1] == JSONRenderer().render(slow)
+    assert len(rendered) == 2 * (4 + 6)
+    assert any(b'"score":1.0,"confidence":1.0' in row for row in rendered)
+    if zone != "UTC":
+        assert not any(b'Z"' in row for row in rendered)
+
+
+def test_a_field_declared_on_the_serializer_reaches_the_rows(actors):
+    """The rows are read from the declared fields, so a field added there is in them (as DRF
+    writes it), and a field the rows cannot read from a column fails on the first row rather
+    than going out wrong."""
+    from rest_framework import serializers
+
+    from dashboard.api import SuggestionViewSet
+    from dashboard.serializers import SuggestionSerializer
+
+    coded_story(actors["russia"], actors["hamas"])
+    Suggestion.objects.update(lexicon_version="v7")
+    row = SuggestionViewSet.queryset.get()
+
+    class WithVersion(SuggestionSerializer):
+        class Meta(SuggestionSerializer.Meta):
+            fields = [*SuggestionSerializer.Meta.fields, "lexicon_version"]
+
+    class WithArticleLanguage(SuggestionSerializer):
+        article_language = serializers.CharField(source="article.language")
+
+        class Meta(SuggestionSerializer.Meta):
+            fields = [*SuggestionSerializer.Meta.fields, "article_language"]
+
+    data = WithVersion(row).data
+    assert list(data)[-2:] == ["coded_at", "lexicon_version"]
+    assert data["lexicon_version"] == "v7"
+    with pytest.raises(TypeError, match="article_language"):
+        _ = WithArticleLanguage(row).data
 
 
 def test_the_schema_describes_both_endpoints_and_their_filters(client):
