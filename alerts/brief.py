@@ -11,9 +11,11 @@ close the brief.
 Scores are the dashboard's: a pair's net score is the sum of its interaction scores in both
 directions, people and government bodies rolled up to the state or organisation they served
 on the day (the overview's figures), from published events only. They are read from the
-pre-aggregated ``DyadDay`` rows and from the month's own events, never from the whole
-archive, so the cost of a brief follows its month, not the size of the archive; the result
-is cached under the data version (relwatch.caching) like the dashboard's charts.
+pre-aggregated ``DyadDay`` rows, and the events behind each pair from the per-event
+``PairContribution`` rows, a few index entries per pair, never from the whole archive or the
+month's raw interactions, so the cost of a brief follows the pairs it shows more than the size
+of the archive; the result is cached under the data version (relwatch.caching) like the
+dashboard's charts.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from relations import analytics
 from relations.models import EARLIEST_EVENT_DATE, Actor, Allegation, Event
 from relwatch import caching
 
@@ -349,62 +350,61 @@ def _pair_url(a_slug: str, b_slug: str, since: dt.date, first: dt.date, last: dt
 
 
 # Each shown pair's events of the month, with what each contributed to the pair's net score
-# (its rolled-up interactions between the two, both ways), ranked twice: by how much it
-# pushed the score the way the verdict went (the drivers), and among allegations by date.
-# Only the month's events between the shown actors (and those who roll up into them) are
-# read; the roll-up is relations.analytics' own.
-_PAIR_EVENTS = (
-    analytics.ROLLED_INTERACTIONS.replace(
-        "WITH RECURSIVE raw AS (",
-        """WITH RECURSIVE below(actor_id) AS (
-            SELECT unnest(%(actors)s::bigint[])
-            UNION
-            SELECT f.actor_id FROM relations_affiliation f JOIN below w
-                ON f.parent_id = w.actor_id
-        ),
-        raw AS (""",
-        1,
-    ).format(
-        # The month's interactions through the interactions' event index: joined to the
-        # month's events by hash instead, PostgreSQL read every interaction of the archive.
-        where="e.date >= %(since)s AND e.date <= %(until)s "
-        "AND i.event_id = ANY(ARRAY(SELECT id FROM relations_event WHERE status = 'published' "
-        "AND date >= %(since)s AND date <= %(until)s)) "
-        "AND i.source_id IN (SELECT actor_id FROM below) "
-        "AND i.target_id IN (SELECT actor_id FROM below)"
-    )
-    + """,
-contributions AS (
-    SELECT event_id, LEAST(rolled_source_id, rolled_target_id) AS low_id,
-           GREATEST(rolled_source_id, rolled_target_id) AS high_id, sum(score) AS contribution
-    FROM interactions
-    WHERE rolled_source_id <> rolled_target_id
-    GROUP BY 1, 2, 3
+# (its rolled-up interactions between the two, both ways: relations.PairContribution), ranked
+# twice: by how much it pushed the score the way the verdict went (the drivers), and among
+# allegations by date. Each pair's few are read by index probes with a limit, whatever the
+# month holds: the drivers from the (pair, month, contribution) index, from its top end for
+# an improvement, its bottom end for a deterioration and both for an unchanged month (the
+# largest contributions either way are among the few largest and the few smallest), the
+# allegations from the (pair, date) index of allegations.
+_PAIR_EVENTS = """
+WITH pairs AS (
+    SELECT * FROM unnest(%(lows)s::bigint[], %(highs)s::bigint[], %(directions)s::int[])
+        AS p(low_id, high_id, direction)
 ),
-ranked AS (
-    SELECT c.*, e.kind, e.title, e.date, e.date_precision, al.evidence_status,
+candidates AS (
+    SELECT p.low_id, p.high_id, p.direction, c.event_id, c.contribution, c.date
+    FROM pairs p CROSS JOIN LATERAL (
+        (SELECT event_id, contribution, date FROM relations_paircontribution c
+         WHERE c.low_id = p.low_id AND c.high_id = p.high_id AND c.month = %(since)s
+           AND p.direction >= 0
+         ORDER BY contribution DESC, date DESC, event_id DESC LIMIT %(drivers)s)
+        UNION
+        (SELECT event_id, contribution, date FROM relations_paircontribution c
+         WHERE c.low_id = p.low_id AND c.high_id = p.high_id AND c.month = %(since)s
+           AND p.direction <= 0
+         ORDER BY contribution, date DESC, event_id DESC LIMIT %(drivers)s)
+    ) c
+),
+drivers AS (
+    SELECT low_id, high_id, event_id, contribution,
            row_number() OVER (
-               PARTITION BY c.low_id, c.high_id
-               ORDER BY CASE WHEN p.direction = 0 THEN -abs(c.contribution)
-                             ELSE -c.contribution * p.direction END, e.date DESC, e.id DESC
-           ) AS driver_rank,
-           row_number() OVER (
-               PARTITION BY c.low_id, c.high_id, e.kind = 'allegation' ORDER BY e.date, e.id
-           ) AS allegation_rank
-    FROM contributions c
-    JOIN unnest(%(lows)s::bigint[], %(highs)s::bigint[], %(directions)s::int[])
-        AS p(low_id, high_id, direction) USING (low_id, high_id)
-    JOIN relations_event e ON e.id = c.event_id
-    LEFT JOIN relations_allegation al ON al.event_ptr_id = e.id
+               PARTITION BY low_id, high_id
+               ORDER BY CASE WHEN direction = 0 THEN -abs(contribution)
+                             ELSE -contribution * direction END, date DESC, event_id DESC
+           ) AS rank
+    FROM candidates
+),
+listed AS (
+    SELECT low_id, high_id, event_id, contribution, true AS is_driver, rank
+    FROM drivers WHERE rank <= %(drivers)s
+    UNION ALL
+    SELECT p.low_id, p.high_id, c.event_id, c.contribution, false,
+           row_number() OVER (PARTITION BY p.low_id, p.high_id ORDER BY c.date, c.event_id)
+    FROM pairs p CROSS JOIN LATERAL (
+        SELECT event_id, contribution, date FROM relations_paircontribution c
+        WHERE c.allegation AND c.low_id = p.low_id AND c.high_id = p.high_id
+          AND c.date >= %(since)s AND c.date <= %(until)s
+        ORDER BY date, event_id LIMIT %(allegations)s
+    ) c
 )
-SELECT low_id, high_id, event_id, contribution, kind, title, date, date_precision,
-       evidence_status, driver_rank <= %(drivers)s,
-       kind = 'allegation' AND allegation_rank <= %(allegations)s
-FROM ranked
-WHERE driver_rank <= %(drivers)s OR (kind = 'allegation' AND allegation_rank <= %(allegations)s)
-ORDER BY low_id, high_id, driver_rank
+SELECT l.low_id, l.high_id, l.event_id, l.contribution, e.kind, e.title, e.date,
+       e.date_precision, al.evidence_status, l.is_driver
+FROM listed l
+JOIN relations_event e ON e.id = l.event_id
+LEFT JOIN relations_allegation al ON al.event_ptr_id = e.id
+ORDER BY l.low_id, l.high_id, NOT l.is_driver, l.rank
 """
-)
 _DIRECTIONS = {DETERIORATED: -1, IMPROVED: 1}
 
 
@@ -417,7 +417,6 @@ def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
         return
     by_key = {pair["key"]: pair for pair in active}
     params = {
-        "actors": sorted({actor_id for key in by_key for actor_id in key}),
         "since": first,
         "until": last,
         "lows": [key[0] for key in by_key],
@@ -425,16 +424,13 @@ def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
         "directions": [_DIRECTIONS.get(pair["verdict"], 0) for pair in by_key.values()],
         "drivers": DRIVERS_PER_PAIR,
         "allegations": ALLEGATIONS_PER_PAIR,
-        "rolling_kinds": analytics.rolling_kinds(),
     }
     statuses = dict(Allegation.EvidenceStatus.choices)
     with connection.cursor() as cursor:
         cursor.execute(_PAIR_EVENTS, params)
         rows = cursor.fetchall()
-    allegations_by_pair: dict[tuple[int, int], list[dict]] = {}
     for row in rows:
         low, high, event_id, contribution, kind, title, day, precision, status = row[:9]
-        is_driver, is_allegation = row[9:]
         item = {
             "id": event_id,
             "url": reverse("dashboard:event", args=[event_id]),
@@ -446,12 +442,8 @@ def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
             "evidence_status": status,
             "evidence_label": statuses.get(status) if status else None,
         }
-        if is_driver:
-            by_key[(low, high)]["drivers"].append(item)
-        if is_allegation:
-            allegations_by_pair.setdefault((low, high), []).append(item)
-    for key, items in allegations_by_pair.items():
-        by_key[key]["allegations"] = sorted(items, key=lambda item: (item["date"], item["id"]))
+        # Drivers come first, by rank; then allegations, by date.
+        by_key[(low, high)]["drivers" if row[9] else "allegations"].append(item)
 
 
 def _month_allegations(first: dt.date, last: dt.date) -> dict:

@@ -3,9 +3,10 @@
 Every chart reads the pre-aggregated ``DyadDay`` table (one row per directed pair, day and
 roll-up flag, over published events only), never raw interactions, so its cost follows the
 window asked for, not the size of the archive. ``refresh_dyad_days`` recomputes whole days
-from the source tables; relations.signals calls it after each commit that changes an event,
-an interaction or an affiliation. Bulk loaders that bypass signals (COPY, bulk_create) call
-``rebuild_dyad_days()`` once at the end.
+from the source tables, with each of their events' rolled-up contribution to each pair
+(``PairContribution``, which the monthly brief ranks events by); relations.signals calls it
+after each commit that changes an event, an interaction or an affiliation. Bulk loaders that
+bypass signals (COPY, bulk_create) call ``rebuild_dyad_days()`` once at the end.
 
 In tests, the refresh runs on commit: wrap writes in
 ``django_capture_on_commit_callbacks(execute=True)`` or call ``rebuild_dyad_days()``.
@@ -125,6 +126,23 @@ LEFT JOIN directed r ON r.day = d.day AND r.rollup = d.rollup
 """
 
 
+# Each event's contribution to each rolled-up pair (PairContribution), from "interactions":
+# a data-modifying CTE, so the days' roll-up is computed once for both tables.
+_INSERT_PAIR_CONTRIBUTIONS = """
+, pair_contributions AS (
+    INSERT INTO relations_paircontribution
+        (event_id, low_id, high_id, date, month, contribution, allegation)
+    SELECT i.event_id, LEAST(i.rolled_source_id, i.rolled_target_id),
+           GREATEST(i.rolled_source_id, i.rolled_target_id), i.day,
+           date_trunc('month', i.day)::date, sum(i.score), e.kind = 'allegation'
+    FROM interactions i
+    JOIN relations_event e ON e.id = i.event_id
+    WHERE i.rolled_source_id <> i.rolled_target_id
+    GROUP BY 1, 2, 3, 4, e.kind
+)
+"""
+
+
 def rolling_kinds() -> tuple[str, ...]:
     """The actor kinds rolled up to their parent (the ``rolling_kinds`` parameter of
     ROLLED_INTERACTIONS)."""
@@ -132,7 +150,8 @@ def rolling_kinds() -> tuple[str, ...]:
 
 
 def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> None:
-    """Recompute the DyadDay rows of these days from events, interactions and affiliations."""
+    """Recompute the DyadDay rows of these days, and their events' PairContribution rows,
+    from events, interactions and affiliations."""
     days = sorted(set(days))
     if not days:
         return
@@ -143,20 +162,41 @@ def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> 
             + (" AND rollup" if rollup_only else ""),
             {"days": days},
         )
+        # Contributions are rolled up: recomputed whatever ``rollup_only`` says. Also by
+        # event, in case an event moved here from a day that is not refreshed.
+        cursor.execute(
+            "DELETE FROM relations_paircontribution WHERE date = ANY(%(days)s) "
+            "OR event_id IN (SELECT id FROM relations_event WHERE date = ANY(%(days)s))",
+            {"days": days},
+        )
         cursor.execute(
             ROLLED_INTERACTIONS.format(where="e.date = ANY(%(days)s)")
+            + _INSERT_PAIR_CONTRIBUTIONS
             + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted=rollup_filter),
             {"days": days, "rolling_kinds": rolling_kinds()},
         )
 
 
 def rebuild_dyad_days() -> None:
-    """Recompute the whole table (after a bulk load that sent no signals)."""
+    """Recompute the whole table, and PairContribution's (after a bulk load that sent no
+    signals)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM relations_dyadday")
+        cursor.execute("DELETE FROM relations_paircontribution")
         cursor.execute(
             ROLLED_INTERACTIONS.format(where="true")
+            + _INSERT_PAIR_CONTRIBUTIONS
             + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted="true"),
+            {"rolling_kinds": rolling_kinds()},
+        )
+
+
+def rebuild_pair_contributions() -> None:
+    """Recompute the PairContribution table alone (the migration that made it fills it)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM relations_paircontribution")
+        cursor.execute(
+            ROLLED_INTERACTIONS.format(where="true") + _INSERT_PAIR_CONTRIBUTIONS + "SELECT 1",
             {"rolling_kinds": rolling_kinds()},
         )
 

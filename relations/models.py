@@ -522,6 +522,55 @@ class DyadDay(models.Model):
         return f"{self.day}: {self.source_id} → {self.target_id} {self.score_sum:+.1f}"
 
 
+class PairContribution(models.Model):
+    """What one published event added to one rolled-up pair's net score: the sum of its
+    interactions between the two, both ways, after roll-up (as the DyadDay ``rollup`` rows
+    count them). What the monthly brief ranks a pair's "driving" events and lists its
+    allegations by, without reading the month's interactions.
+
+    Kept current with the DyadDay rows, by the same refresh of whole days
+    (relations.analytics.refresh_dyad_days) after the same commits.
+    """
+
+    # Their own indexes would repeat the first columns of the unique constraint's and of
+    # the drivers index.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", db_index=False)
+    low = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+", db_index=False)
+    high = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(help_text="The event's date.")
+    month = models.DateField(help_text="The first day of the event's month.")
+    contribution = models.FloatField()
+    allegation = models.BooleanField(help_text="The event is an allegation.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "low", "high"], name="paircontribution_unique_event_pair"
+            ),
+        ]
+        indexes = [
+            # A pair's month in order of contribution: its top drivers are the first (or
+            # last) few entries, whichever way the month went.
+            models.Index(
+                fields=["low", "high", "month", "contribution", "date", "event"],
+                name="paircontribution_drivers",
+            ),
+            # A pair's allegations of a month by date.
+            models.Index(
+                fields=["low", "high", "date", "event"],
+                condition=models.Q(allegation=True),
+                include=["contribution"],
+                name="paircontribution_allegations",
+            ),
+            # The refresh of whole days.
+            models.Index(fields=["date"], name="paircontribution_date"),
+        ]
+
+    def __str__(self) -> str:
+        pair = f"{self.low_id}–{self.high_id}"
+        return f"{self.date}: event {self.event_id} {pair} {self.contribution:+.1f}"
+
+
 class Cue(models.Model):
     """One entry of the cue lexicon: a phrase that signals a PLOVER category (or negates or
     reports one) in one language. Loaded from ``seeds/cues-<language>.yaml`` by ``load_seeds``,
