@@ -277,10 +277,28 @@ class CueAdmin(admin.ModelAdmin):
     unknown category or an empty phrase on the field; a saved change rebuilds the machine
     coder and the event form's guess in every process once it commits."""
 
-    list_display = ["phrase", "language", "category", "polarity", "match", "kind_hint", "weight"]
+    # The list shows polarity and match by their short codes (the filters and the form keep
+    # the explanations), so one cue is one line in a lexicon of thousands.
+    list_display = [
+        "phrase",
+        "language",
+        "category",
+        "polarity_code",
+        "match_code",
+        "kind_hint",
+        "weight",
+    ]
     list_filter = ["language", "polarity", "category", "match"]
     search_fields = ["phrase", "note"]
     readonly_fields = ["updated_at"]
+
+    @admin.display(description="polarity", ordering="polarity")
+    def polarity_code(self, cue: Cue) -> str:
+        return cue.polarity
+
+    @admin.display(description="match", ordering="match")
+    def match_code(self, cue: Cue) -> str:
+        return cue.match
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -194,3 +194,14 @@ def test_the_admin_saves_a_good_cue(admin_client, db):
 
     assert response.status_code == 302
     assert Cue.objects.get(phrase="обстрелял").category == "ASSAULT"
+
+
+def test_the_admin_list_shows_polarity_and_match_by_their_codes(admin_client, db):
+    Cue.objects.create(language="en", phrase="airlifted", category="AID", match="prefix")
+    page = admin_client.get(reverse("admin:relations_cue_changelist"), {"q": "airlifted"})
+    html = page.content.decode()
+    row = html[html.index(">airlifted</a>") :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="field-polarity_code">act</td>' in row
+    assert '<td class="field-match_code">prefix</td>' in row
+    assert "Codes the category" not in row
