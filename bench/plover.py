@@ -18,6 +18,10 @@ test set: nothing in the lexicon comes from them.
 Prints ``plover_gsr_category_accuracy``, ``plover_gsr_macro_f1`` (over the categories the
 gold standard uses), ``plover_gsr_coverage`` and the number of sentences scored.
 No database is needed: the coder is built in memory.
+
+``--confusion`` also prints, per gold category, how many were right, and the category ×
+category counts (gold rows, coded columns; "-" for nothing coded). It prints counts only,
+never a sentence or a word of one: the file stays a test set.
 """
 
 from __future__ import annotations
@@ -111,6 +115,20 @@ def main() -> None:
     report("plover_gsr_coded_with_a_pair", with_pair / len(pairs))
     report("plover_gsr_category_accuracy", correct / len(pairs))
     report("plover_gsr_macro_f1", macro_f1(pairs))
+    if "--confusion" in sys.argv[1:]:
+        print_confusion(pairs)
+
+
+def print_confusion(pairs: list[tuple[str, str]]) -> None:
+    """Per gold category: right/total, and the counts of what it was coded as (no text)."""
+    golds = sorted({gold for gold, _ in pairs})
+    for gold in golds:
+        got = Counter(coded or "-" for g, coded in pairs if g == gold)
+        total = sum(got.values())
+        others = ", ".join(
+            f"{coded} {count}" for coded, count in got.most_common() if coded != gold
+        )
+        print(f"{gold:10} {got[gold]:3}/{total:<3} {others}")
 
 
 LEXICON = None

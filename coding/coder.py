@@ -133,6 +133,29 @@ COOPERATIVE_NOUNS = frozenset({Category.AID, Category.COOPERATE, Category.CONSUL
 # Intent verbs ("pledged", "vowed") with a forceful complement announce a threat.
 INTENT = frozenset({Category.AGREE, Category.THREATEN})
 COMPLEMENT_WORDS = frozenset({"to", "for"})
+# A clause that reports what is demanded, threatened or agreed ("demanded that Iran withdraw").
+THAT_WORDS = frozenset({"that"})
+# Demanding words followed by a bare verb ("must withdraw", "should stop").
+BARE_COMPLEMENT = frozenset({"must", "should", "needs to", "need to", "has to", "have to"})
+# A vow is a threat when what is vowed is forceful, a pledge (AGREE) when it is cooperative.
+VOWS = ("vow",)
+# Verbs whose object changes the act (``_Sentence.object_category``), after CAMEO's yielding
+# and reducing codes as PLOVER groups them: easing or stopping a forceful act or a sanction
+# de-escalates, a RETREAT ("lifted the embargo", "halted its offensive", "lifted the
+# siege": CAMEO 085, 087, 0872), but easing administrative sanctions (a ban, restrictions, a
+# curfew, arrests: CAMEO 081) concedes;
+# withdrawing support, aid or from talks reduces relations, a SANCTION ("withdrew its
+# support", "pulled out of the talks": 161-164); withdrawing an objection or a demand, or
+# agreeing to demands, concedes (083); releasing aid is AID; allowing aid in is a RETREAT
+# (0863). The verbs are told apart by the start of their cue's phrase.
+EASING = ("eas", "lift", "relax", "unfreez", "soften", "waive", "loosen")
+STOPPING = (
+    *("halt", "suspen", "stop", "cease", "freez", "froze", "curtail", "terminat", "discontinu"),
+)
+WITHDRAWING = ("withdr", "pull", "quit", "exit", "abandon", "drop", "scaled back", "back")
+PERMITTING = ("allow", "permit", "grant access", "granted access")
+POLITICAL_RESTRICTIONS = ("ban", "restrict", "outlaw", "censor")
+MILITARY_RESTRICTIONS = ("blockad", "siege", "besieg")
 # Words between a governing verb and the "to" of its complement (its object: "urged the
 # government of Iran to..."), and between the verb and an object noun.
 COMPLEMENT_REACH = 6
@@ -651,15 +674,27 @@ class _Sentence:
     def governed(self, acts: list[Hit], hits: list[Hit]) -> list[Hit]:
         """English: the act cues without those another governs in the same clause (see
         ``GOVERNING``); an intent verb whose complement is forceful becomes a threat
-        ("vowed to retaliate"), unless a modal word already makes the complement one."""
+        ("vowed to retaliate"), unless a modal word already makes the complement one, and a
+        vow to do something cooperative is an intent (AGREE). A verb whose object is another
+        act's noun may take another category (``object_category``: "lifted the embargo" is a
+        RETREAT), and a verb that governs a clear cue is as clear as it ("halted all economic
+        and military assistance": the weak "halted" speaks for the clear "assistance")."""
         if self.language != "en" or len(acts) < 2:
             return acts
         dropped: set[int] = set()
-        threats: set[int] = set()
+        changed: dict[int, CueEntry] = {}
         for i, first in enumerate(acts):
+            complemented = False
             for j in range(i + 1, len(acts)):
                 second = acts[j]
-                rule = self.governs_complement(first, second)
+                rule, category = self.governs_complement(first, second)
+                entry = changed.get(i, first.entry)
+                if rule == "complement" and complemented:
+                    # Within the complement already found ("agreed to lift sanctions"): the
+                    # first verb after "to" is the one that says what is agreed.
+                    dropped.add(j)
+                    continue
+                complemented = complemented or rule == "complement"
                 if (
                     rule == "complement"
                     and first.entry.category in INTENT
@@ -668,43 +703,96 @@ class _Sentence:
                     if self.modal(second, hits) is not None:
                         dropped.add(i)
                         continue
-                    threats.add(i)
+                    category = Category.THREATEN
+                elif (
+                    rule == "complement"
+                    and first.entry.category == Category.THREATEN
+                    and normalise(first.entry.phrase).strip().startswith(VOWS)
+                    and second.entry.category in INTENDED | {Category.SUPPORT, Category.AGREE}
+                ):
+                    category = Category.AGREE  # "vowed to provide aid": a pledge
                 if rule == "predicate":
                     dropped.add(i)
                 elif rule:
                     dropped.add(j)
+                    weight = max(entry.weight, second.entry.weight)
+                    if category and category != entry.category:
+                        # Another act, coded one way ("agreed to the demands": CONCEDE).
+                        entry = replace(entry, category=category, symmetric=False)
+                    changed[i] = replace(entry, weight=weight)
         return [
-            Hit(hit.start, hit.end, replace(hit.entry, category=Category.THREATEN))
-            if index in threats
-            else hit
+            Hit(hit.start, hit.end, changed[index]) if index in changed else hit
             for index, hit in enumerate(acts)
             if index not in dropped
         ]
 
-    def governs_complement(self, first: Hit, second: Hit) -> str:
+    def governs_complement(self, first: Hit, second: Hit) -> tuple[str, str | None]:
         """How the earlier cue ``first`` governs ``second``: "complement" ("agreed to
-        withdraw"), "object" ("suspended aid"), "predicate" when ``first`` is a cooperative
-        noun whose verb is ``second`` ("aid was suspended"), or "" (no relation)."""
+        withdraw", "demanded that Iran withdraw"), "object" ("suspended aid"), "predicate"
+        when ``first`` is a cooperative noun whose verb is ``second`` ("aid was suspended"),
+        or "" (no relation); with the category ``first`` takes when it is not its own."""
         first_last = self.word_index(first.end) - 1
         second_first = self.word_index(second.start)
         gap = second_first - first_last - 1
         if gap < 0 or gap > COMPLEMENT_REACH:
-            return ""
+            return "", None
+        if _CLAUSE_BREAK.search(self.article, first.end, second.start):
+            return "", None
         between = range(first_last + 1, second_first)
-        if any(self.word(i) in AND_WORDS for i in between) or _CLAUSE_BREAK.search(
-            self.article, first.end, second.start
-        ):
-            return ""
+        joined = [i for i in between if self.word(i) in AND_WORDS]
         category, other = first.entry.category, second.entry.category
-        if category in COOPERATIVE_NOUNS and other in REDUCING and gap <= OBJECT_REACH:
-            return "predicate"
-        if category not in GOVERNING or category == other:
-            return ""
+        reducing = category in COOPERATIVE_NOUNS and other in REDUCING
+        if reducing and not joined and gap <= OBJECT_REACH:
+            return "predicate", None
+        # An object: "and" may join its modifiers ("economic and military aid", counted as
+        # one word), not a second verb ("halted talks and attacked").
+        if gap - 2 * len(joined) <= OBJECT_REACH and second_first - 1 not in joined:
+            changed = self.object_category(first.entry, second.entry)
+            if changed:
+                return "object", changed
+            if category in REDUCING and other in COOPERATIVE_NOUNS:
+                return "object", None
+        if joined or category not in GOVERNING or category == other:
+            return "", None
         if any(self.word(i) in COMPLEMENT_WORDS for i in range(second_first - 2, second_first)):
-            return "complement"
-        if category in REDUCING and other in COOPERATIVE_NOUNS and gap <= OBJECT_REACH:
-            return "object"
-        return ""
+            return "complement", None
+        if any(self.word(i) in THAT_WORDS for i in between):
+            return "complement", None  # "demanded that Iran withdraw", "warned that..."
+        bare = normalise(first.entry.phrase).strip() in BARE_COMPLEMENT
+        if bare and gap <= 1:
+            return "complement", None  # "must withdraw", "should stop"
+        return "", None
+
+    @staticmethod
+    def object_category(verb: CueEntry, noun: CueEntry) -> str | None:
+        """The category of an act whose object is another act's noun, where CAMEO and PLOVER
+        code it as neither (see ``EASING``): None when the verb keeps its own."""
+        phrase = normalise(verb.phrase).strip()
+        category, other = verb.category, noun.category
+        easing = category == Category.CONCEDE and phrase.startswith(EASING)
+        stopping = category != Category.CONCEDE and phrase.startswith(STOPPING)
+        withdrawing = category in (Category.RETREAT, Category.CONCEDE) and phrase.startswith(
+            WITHDRAWING
+        )
+        if (easing or stopping) and other in FORCEFUL:
+            noun_phrase = normalise(noun.phrase).strip()
+            if noun_phrase.startswith(POLITICAL_RESTRICTIONS) or (
+                other == Category.COERCE and not noun_phrase.startswith(MILITARY_RESTRICTIONS)
+            ):
+                # "lifted the ban on the party", "lifted the curfew" (CAMEO 081)
+                return Category.CONCEDE
+            return Category.RETREAT  # "lifted the embargo", "halted its offensive"
+        if withdrawing and other in COOPERATIVE_NOUNS | {Category.SUPPORT}:
+            return Category.SANCTION  # "withdrew its support", "pulled out of the talks"
+        if (withdrawing or easing) and other in (Category.REJECT, Category.DEMAND):
+            return Category.CONCEDE  # "withdrew its objection", "dropped its demand"
+        if category == Category.RETREAT and not withdrawing and other == Category.AID:
+            return Category.AID  # "released the aid", "handed over funds"
+        if category in (Category.AGREE, Category.CONCEDE) and other == Category.DEMAND:
+            return Category.CONCEDE  # "agreed to the demands", "complied with the demand"
+        if category == Category.CONCEDE and phrase.startswith(PERMITTING) and other == Category.AID:
+            return Category.RETREAT  # "allowed aid convoys in" (CAMEO 0863)
+        return None
 
     def speaker(self) -> tuple[Mention, CueEntry] | None:
         """The actor a headline opens with before a colon ("Захарова: Израиль нарушает...",
