@@ -20,13 +20,16 @@ task (a worker's fetch). ``manage.py code_articles`` calls it for stored article
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, JSONField, OuterRef, TextField
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -246,29 +249,21 @@ def _key_columns(found: list[_Coded]) -> list[list]:
 
 
 def _upsert_params(found: list[_Coded], version: str) -> list:
-    rows = [
-        (
-            item.article["id"],
-            c.source_id,
-            c.target_id,
-            c.source_named_id,
-            c.target_named_id,
-            c.category,
-            c.kind,
-            c.score,
-            min(max(c.confidence, 0.0), 1.0),
-            c.quote,
-            c.cue[:CUE_MAX],
-            c.explanation,
-            json.dumps(c.spans),
-            c.claimant_id,
-            "{" + ",".join(map(str, item.bands)) + "}",
-            ReviewStatus.PENDING.value,
-        )
-        for item in found
-        for c in (item.coded,)
-    ]
-    return [version, *(list(column) for column in zip(*rows, strict=True)), timezone.now()]
+    """_UPSERT_SQL's parameters: one array per column of ``_COLUMNS``, a value per row."""
+    batch = {
+        "status": ReviewStatus.PENDING.value,
+        "lexicon_version": version,
+        "coded_at": timezone.now(),
+    }
+    columns = []
+    for column in _COLUMNS:
+        if column in batch:
+            columns.append([batch[column]] * len(found))
+        elif column in _ROW_VALUES:
+            columns.append([_ROW_VALUES[column](item) for item in found])
+        else:
+            columns.append([getattr(item.coded, column) for item in found])
+    return columns
 
 
 def _record_coded(cursor, articles: list[dict], version: str) -> None:
@@ -291,20 +286,69 @@ _CODING = connection.ops.quote_name(ArticleCoding._meta.db_table)
 _EXISTING_SQL = (
     f"SELECT source_id, target_id, category FROM {_SUGGESTION} WHERE article_id = ANY(%s)"
 )
-# What the coder writes; the rest (status, story) belongs to review and placing.
-_CODED_COLUMNS = (
-    "source_named_id",
-    "target_named_id",
-    "kind",
-    "score",
-    "confidence",
-    "quote",
-    "cue",
-    "explanation",
-    "spans",
-    "claimant_id",
-    "bands",
+
+# The columns the stage writes: every concrete field of Suggestion but these (the row's id;
+# its story, which stories.place sets once the row is written), so that a field added to the
+# model is written here, or named here, rather than forgotten.
+_NOT_WRITTEN = frozenset({"id", "story"})
+_COLUMNS = tuple(
+    field.column for field in Suggestion._meta.concrete_fields if field.name not in _NOT_WRITTEN
 )
+# What a conflict is found by (the unique key), never rewritten.
+_KEY_COLUMNS = tuple(
+    Suggestion._meta.get_field(name).column
+    for constraint in Suggestion._meta.constraints
+    if constraint.name == "suggestion_unique"
+    for name in constraint.fields
+)
+# Written when a row is made: a new suggestion is pending, and review changes it after.
+_INSERTED_ONLY = ("status",)
+# Rewritten with every change, and not a change by themselves.
+_STAMPS = ("lexicon_version", "coded_at")
+# What the coder writes: the rest. (status and story belong to review and placing.)
+_CODED_COLUMNS = tuple(
+    column for column in _COLUMNS if column not in (*_KEY_COLUMNS, *_INSERTED_ONLY, *_STAMPS)
+)
+# A row's value of a column, where it is not the coded interaction's attribute of that name
+# (status and the stamps are the batch's).
+_ROW_VALUES: dict[str, Callable[[_Coded], object]] = {
+    "article_id": lambda item: item.article["id"],
+    "confidence": lambda item: min(max(item.coded.confidence, 0.0), 1.0),
+    "cue": lambda item: item.coded.cue[:CUE_MAX],
+    "spans": lambda item: json.dumps(item.coded.spans),
+    "bands": lambda item: "{" + ",".join(map(str, item.bands)) + "}",
+}
+
+
+def check_columns(columns: Iterable[str]) -> None:
+    """Refuse (at import) a Suggestion column the stage would not know how to fill."""
+    coded = {field.name for field in dataclasses.fields(Coded)}
+    unknown = set(columns) - set(_ROW_VALUES) - coded - {*_INSERTED_ONLY, *_STAMPS}
+    if unknown:
+        raise ImproperlyConfigured(
+            f"coding.stage does not know what to write in {Suggestion.__name__}'s "
+            f"{', '.join(sorted(unknown))}: give a value in _ROW_VALUES, or name the field "
+            "in _NOT_WRITTEN"
+        )
+
+
+check_columns(_COLUMNS)
+
+
+def _unnest_type(column: str) -> tuple[str, str | None]:
+    """How a column's values travel to the upsert: (the unnest array's element type, the cast
+    back to the column's type if any). Arrays and JSON travel as text, one literal a row;
+    strings as text, so that one too long is refused on insert, not cut by a cast."""
+    field = next(f for f in Suggestion._meta.concrete_fields if f.column == column)
+    if isinstance(field, ArrayField | JSONField):
+        return "text", field.db_type(connection)
+    if isinstance(field, CharField | TextField):
+        return "text", None
+    return field.db_type(connection), None
+
+
+_TYPES = {column: _unnest_type(column) for column in _COLUMNS}
+
 # A suggestion an editor has reviewed (itself or its story) keeps what it says. An unchanged
 # one is not rewritten (nor returned, nor counted), unless it has lost its story.
 _PENDING = f"'{ReviewStatus.PENDING.value}'"
@@ -313,23 +357,16 @@ _FROZEN = (
     f"WHERE story.id = suggestion.story_id AND story.status <> {_PENDING})"
 )
 _UPSERT_SQL = f"""
-INSERT INTO {_SUGGESTION} AS suggestion (
-    article_id, source_id, target_id, source_named_id, target_named_id, category, kind, score,
-    confidence, quote, cue, explanation, spans, claimant_id, bands, status, coded_at,
-    lexicon_version)
-SELECT article_id, source_id, target_id, source_named_id, target_named_id, category, kind,
-       score, confidence, quote, cue, explanation, spans::jsonb, claimant_id, bands::bigint[],
-       status, coded_at, %s
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
-            %s::text[], %s::double precision[], %s::double precision[], %s::text[], %s::text[],
-            %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])
-     AS coded(article_id, source_id, target_id, source_named_id, target_named_id, category,
-              kind, score, confidence, quote, cue, explanation, spans, claimant_id, bands,
-              status),
-     (SELECT %s::timestamptz) AS now(coded_at)
+INSERT INTO {_SUGGESTION} AS suggestion ({", ".join(_COLUMNS)})
+SELECT {
+    ", ".join(
+        column if cast is None else f"{column}::{cast}" for column, (_, cast) in _TYPES.items()
+    )
+}
+FROM unnest({", ".join(f"%s::{passed}[]" for passed, _ in _TYPES.values())})
+     AS coded({", ".join(_COLUMNS)})
 ON CONFLICT ON CONSTRAINT suggestion_unique DO UPDATE SET
-    {", ".join(f"{column} = EXCLUDED.{column}" for column in _CODED_COLUMNS)},
-    lexicon_version = EXCLUDED.lexicon_version, coded_at = EXCLUDED.coded_at
+    {", ".join(f"{column} = EXCLUDED.{column}" for column in (*_CODED_COLUMNS, *_STAMPS))}
 WHERE NOT ({_FROZEN})
   AND (suggestion.story_id IS NULL
        OR ({", ".join(f"suggestion.{column}" for column in _CODED_COLUMNS)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from coding import stage, stories
 from coding.models import ArticleCoding, ReviewStatus, Story, Suggestion
@@ -55,6 +56,45 @@ def test_coding_writes_suggestions_and_records_what_each_article_was_coded_with(
     title, text, language, day = coder.calls[0]
     assert (title, language, day) == (meeting.title, "en", dt.date(2024, 5, 6))
     assert "Lavrov received a Hamas delegation." in text
+
+
+def test_every_column_the_coder_fills_is_written_as_it_said(cast):
+    report = article("Iran says Israel struck Hamas")
+    said = coded(
+        cast["israel"],
+        cast["hamas"],
+        "ACCUSE",
+        quote="Iran said Israel struck Hamas.",
+        confidence=1.3,  # out of range: written as 1
+        cue="x" * 250,  # longer than the column: cut
+        source_named_id=cast["iran"].pk,
+        claimant_id=cast["iran"].pk,
+        spans={"source": [10, 16], "target": [24, 29], "claimant": [0, 4]},
+        explanation="cue: «struck» → ASSAULT, claimed by Iran",
+    )
+
+    code_articles([report.pk], coder=ScriptedCoder({report.title: [said]}, version="v7"))
+
+    row = Suggestion.objects.values().get()
+    expected = {column: getattr(said, column) for column in stage._COLUMNS if hasattr(said, column)}
+    expected |= {"confidence": 1.0, "cue": "x" * stage.CUE_MAX}
+    assert {column: row[column] for column in expected} == expected
+    assert (row["article_id"], row["status"], row["lexicon_version"]) == (
+        report.pk,
+        ReviewStatus.PENDING,
+        "v7",
+    )
+    assert len(row["bands"]) == stories.BANDS and row["coded_at"] is not None
+
+
+def test_the_stage_writes_every_suggestion_field_but_its_id_and_story():
+    columns = {field.column for field in Suggestion._meta.concrete_fields}
+
+    assert set(stage._COLUMNS) == columns - {"id", "story_id"}
+    stage.check_columns(stage._COLUMNS)
+    # A field added to the model that the stage cannot fill stops it at import.
+    with pytest.raises(ImproperlyConfigured, match="reviewed_note"):
+        stage.check_columns([*stage._COLUMNS, "reviewed_note"])
 
 
 def test_a_second_run_with_nothing_changed_changes_nothing(cast):
