@@ -18,7 +18,7 @@ The pages named ``*_machine`` are the same pages with the machine-coded layer sw
 (one story per ``ARTICLES_PER_STORY`` articles, two suggestions each; most pending).
 
 Usage: python bench/pages.py [--full-articles N] [--full-events N] [--runs N]
-                            [--only NAME ...]
+                            [--only NAME ...] [--redis-db N]
 (``--only api_stories api_suggestions``: those pages' figures alone, the data grown all the same.)
 """
 
@@ -33,6 +33,7 @@ import statistics
 import time
 from typing import NamedTuple
 
+import common
 from common import median_seconds, report, setup_django, vacuum_analyze
 
 
@@ -327,7 +328,15 @@ def main() -> None:
     parser.add_argument("--full-events", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", nargs="+", metavar="NAME", help="measure these pages alone")
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=common.BENCH_REDIS_DB,
+        help="the Redis database to cache in (its own, when other benchmarks run at once: "
+        "each clears its cache)",
+    )
     options = parser.parse_args()
+    common.BENCH_REDIS_DB = options.redis_db
 
     # Hundreds of API requests a minute from one address: the throttle still counts each
     # (its cost is measured) but never refuses one.

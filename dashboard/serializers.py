@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.db import connection
@@ -268,32 +269,35 @@ def _as_stored(field: serializers.Field) -> bool:
 def _column(attribute: str, field: serializers.Field | None = None):
     """A reader of one column of the row: as stored, or through ``field`` unless that gives
     it back as stored (a date in the active time zone); null stays null, as in DRF."""
-    convert = None if field is None or _as_stored(field) else field.to_representation
+    if field is None or _as_stored(field):
+        return attrgetter(attribute)
+    convert = field.to_representation
 
     def read(row):
         value = getattr(row, attribute)
-        return value if value is None or convert is None else convert(value)
+        return None if value is None else convert(value)
 
     return read
 
 
 def _nested_row(source: str, nested: serializers.ModelSerializer):
     """A related row's object from the columns ``declared_field_columns`` joins."""
-    readers = []
+    names, columns = [], []
     for field in nested._readable_fields:
         name = field.field_name
-        if name == "id":
-            readers.append((name, _column(f"{source}_id")))
-        elif isinstance(field, serializers.PrimaryKeyRelatedField) or _as_stored(field):
-            readers.append((name, _column(f"{source}_{name}")))
-        else:
+        if name != "id" and not (
+            isinstance(field, serializers.PrimaryKeyRelatedField) or _as_stored(field)
+        ):
             raise TypeError(f"{source}.{name}: no column for a {type(field).__name__}")
-    key = f"{source}_id"
+        names.append(name)
+        columns.append(f"{source}_id" if name == "id" else f"{source}_{name}")
+    key = attrgetter(f"{source}_id")
+    values = attrgetter(*columns) if len(columns) > 1 else lambda row: (key(row),)
 
     def read(row):
-        if getattr(row, key) is None:
+        if key(row) is None:
             return None
-        return {name: reader(row) for name, reader in readers}
+        return dict(zip(names, values(row), strict=True))
 
     return read
 
