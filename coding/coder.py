@@ -155,6 +155,16 @@ STOPPING = (
 WITHDRAWING = ("withdr", "pull", "quit", "exit", "abandon", "drop", "scaled back", "back")
 PERMITTING = ("allow", "permit", "grant access", "granted access")
 POLITICAL_RESTRICTIONS = ("ban", "restrict", "outlaw", "censor")
+# Intent verbs that govern a noun ("pledged cooperation"), and those of them that promise.
+INTENDING = ("pledg", "promis", "offer", "commit", "willing", "readiness", "intention", "sign")
+PROMISING = ("pledg", "promis", "vow")
+# Receiving or allowing an international presence (``_Sentence.admitted``).
+ADMITTING = frozenset({Category.CONSULT, Category.CONCEDE, Category.AGREE})
+ADMITTING_VERBS = ("receiv", "allow", "permit", "admit", "accept", "let in")
+INVOLVEMENT = frozenset(
+    {"inspectors", "inspection", "inspections", "observers", "monitors", "peacekeepers"}
+    | {"peacekeeping", "investigators", "access"}
+)
 MILITARY_RESTRICTIONS = ("blockad", "siege", "besieg")
 # Words between a governing verb and the "to" of its complement (its object: "urged the
 # government of Iran to..."), and between the verb and an object noun.
@@ -679,7 +689,10 @@ class _Sentence:
         act's noun may take another category (``object_category``: "lifted the embargo" is a
         RETREAT), and a verb that governs a clear cue is as clear as it ("halted all economic
         and military assistance": the weak "halted" speaks for the clear "assistance")."""
-        if self.language != "en" or len(acts) < 2:
+        if self.language != "en":
+            return acts
+        acts = self.admitted(acts)
+        if len(acts) < 2:
             return acts
         dropped: set[int] = set()
         changed: dict[int, CueEntry] = {}
@@ -792,7 +805,37 @@ class _Sentence:
             return Category.CONCEDE  # "agreed to the demands", "complied with the demand"
         if category == Category.CONCEDE and phrase.startswith(PERMITTING) and other == Category.AID:
             return Category.RETREAT  # "allowed aid convoys in" (CAMEO 0863)
+        if category == Category.AGREE and phrase.startswith(INTENDING):
+            # "pledged cooperation", "offered talks", "promised the release": an intent
+            # (CAMEO 03); "vowed retaliation": a threat.
+            if other in FORCEFUL:
+                return Category.THREATEN if phrase.startswith(PROMISING) else None
+            if other in INTENDED:
+                return Category.AGREE
         return None
+
+    def admitted(self, acts: list[Hit]) -> list[Hit]:
+        """English: a verb of receiving or allowing whose object is an international presence
+        ("allowed inspectors into", "received a monitoring mission") allows international
+        involvement, a RETREAT (CAMEO 086: receive peacekeepers, inspectors; PLOVER)."""
+        found: list[Hit] = []
+        object_end = -1
+        for hit in acts:
+            if hit.start < object_end:
+                continue  # the presence admitted ("peacekeepers") is part of the act
+            phrase = normalise(hit.entry.phrase).strip()
+            if hit.entry.category in ADMITTING and phrase.startswith(ADMITTING_VERBS):
+                start = self.word_index(hit.end)
+                after = range(start, start + OBJECT_REACH + 1)
+                place = next((i for i in after if self.word(i) in INVOLVEMENT), None)
+                if place is not None and not _CLAUSE_BREAK.search(
+                    self.article, hit.end, self.words.starts[place]
+                ):
+                    entry = replace(hit.entry, category=Category.RETREAT, symmetric=False)
+                    hit = Hit(hit.start, hit.end, replace(entry, kind_hint=""))
+                    object_end = self.words.ends[place]
+            found.append(hit)
+        return found
 
     def speaker(self) -> tuple[Mention, CueEntry] | None:
         """The actor a headline opens with before a colon ("Захарова: Израиль нарушает...",
