@@ -9,9 +9,15 @@ import pytest
 from django.contrib.auth.models import User
 
 from coding.models import ReviewStatus, Story, Suggestion
-from relations.categories import DEFAULT_INTENSITY, Category
+from relations.categories import Category
 from relations.models import Actor, Event
-from tests.factories import ActorFactory, ArticleFactory, FeedFactory, MeetingFactory
+from tests.factories import (
+    ActorFactory,
+    ArticleFactory,
+    FeedFactory,
+    MeetingFactory,
+    StoryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,47 +37,24 @@ def coded_story(
     event: Event | None = None,
     quote: str = "",
 ) -> Story:
-    """A story of ``articles`` suggestions, each from its own article of ``feed`` (a new
-    feed per article when None), as the coding stage stores them."""
-    story = Story.objects.create(
+    """A story of ``articles`` suggestions in English (``StoryFactory``), each from its own
+    article of ``feed`` (a feed per outlet when None), the cue "received" and the source
+    marked at the start of the quote."""
+    return StoryFactory(
         source=source,
         target=target,
         category=category,
-        family=category,
         kind=kind,
-        first_seen=seen,
-        last_seen=seen + dt.timedelta(hours=articles),
-        article_count=articles,
-        outlet_count=articles,
-        languages=["en"],
-        confidence=0.8,
         status=status,
         event=event,
+        first_seen=seen,
+        outlets=articles,
+        language="en",
+        feed=feed,
+        quote=quote or f"{source.name} received a delegation from {target.name}.",
+        cue="received",
+        spans={"source": [0, len(source.name)], "cue": [len(source.name) + 1, 30]},
     )
-    for index in range(articles):
-        article = ArticleFactory(
-            feed=feed or FeedFactory(),
-            title=f"{source.name} and {target.name}: report {story.pk}.{index}",
-            published_at=seen + dt.timedelta(hours=index),
-        )
-        Suggestion.objects.create(
-            article=article,
-            source=source,
-            target=target,
-            source_named=source,
-            target_named=target,
-            category=category,
-            kind=kind,
-            score=DEFAULT_INTENSITY[category],
-            confidence=0.9 - index / 100,
-            quote=quote or f"{source.name} received a delegation from {target.name}.",
-            cue="received",
-            explanation="cue: «received» → CONSULT; source: the subject",
-            spans={"source": [0, len(source.name)], "cue": [len(source.name) + 1, 30]},
-            story=story,
-            status=status,
-        )
-    return story
 
 
 @pytest.fixture
