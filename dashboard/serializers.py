@@ -251,19 +251,24 @@ class ArticleSerializer(serializers.ModelSerializer):
 # --- Rows written from what the API's queries read -----------------------------------------
 
 # Fields whose to_representation gives back a value as the database returns it (a str, an
-# int, a float, a JSON document): their rows take the attribute as it is.
-_AS_STORED = (
-    serializers.CharField,
-    serializers.ChoiceField,
-    serializers.IntegerField,
-    serializers.FloatField,
-)
+# int, a float, a JSON document): their rows take the attribute as it is. Known by that
+# method, since a subclass may write its value otherwise (MultipleChoiceField, a set).
+_AS_STORED = {
+    field.to_representation
+    for field in (
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.IntegerField,
+        serializers.FloatField,
+    )
+}
 
 
 def _as_stored(field: serializers.Field) -> bool:
-    if isinstance(field, serializers.JSONField):
+    write = type(field).to_representation
+    if write is serializers.JSONField.to_representation:
         return not field.binary
-    return isinstance(field, _AS_STORED)
+    return write in _AS_STORED
 
 
 def _column(attribute: str, field: serializers.Field | None = None):
@@ -321,7 +326,8 @@ def _reader(field: serializers.Field):
     if isinstance(field, serializers.ListField):
         if not _as_stored(field.child):
             raise TypeError(f"{name}: no column for a list of {type(field.child).__name__}")
-        return lambda row: list(getattr(row, source))
+        read = attrgetter(source)
+        return lambda row: None if (items := read(row)) is None else list(items)
     if isinstance(
         field,
         serializers.RelatedField | serializers.ManyRelatedField | serializers.BaseSerializer,
