@@ -10,12 +10,13 @@ close the brief.
 
 Scores are the dashboard's: a pair's net score is the sum of its interaction scores in both
 directions, people and government bodies rolled up to the state or organisation they served
-on the day (the overview's figures), from published events only. They are read from the
-pre-aggregated ``DyadDay`` rows, and the events behind each pair from the per-event
-``PairContribution`` rows, a few index entries per pair, never from the whole archive or the
-month's raw interactions, so the cost of a brief follows the pairs it shows more than the size
-of the archive; the result is cached under the data version (relwatch.caching) like the
-dashboard's charts.
+on the day (the overview's figures), from published events only. They are read from
+pre-aggregated rows, kept current with the dashboard's ``DyadDay`` rows: each pair's months
+from ``PairMonth`` (the roll-up rows summed by month), the events behind each pair from
+``PairContribution`` (each event's contribution to each pair), a few index entries per pair,
+never from the whole archive or the month's raw interactions, so the cost of a brief follows
+the pairs it judges, not the size of the archive; the result is cached under the data
+version (relwatch.caching) like the dashboard's charts.
 """
 
 from __future__ import annotations
@@ -245,37 +246,26 @@ def _round(value: float | None) -> float:
 
 
 # The month's pairs and a year of monthly net scores for the pairs that may be judged (the
-# core pairs and those with enough events), from the rolled-up DyadDay rows: the month's
-# rows through the (rollup, day) covering index, then each candidate's year through the
-# pair index, both directions as separate scans (see relations.analytics._pair_rows).
+# core pairs and those with enough events), from the rolled-up PairMonth rows (the DyadDay
+# roll-up rows summed by month): the month's pairs through the month index, then each
+# candidate's year through the pair index, a probe per pair (the LIMIT keeps the probes:
+# joined, PostgreSQL read the whole year of every pair instead).
 _MONTHLY_NETS = """
 WITH month_pairs AS (
-    SELECT LEAST(source_id, target_id) AS low_id, GREATEST(source_id, target_id) AS high_id,
-           sum(pair_event_count) AS events
-    FROM relations_dyadday
-    WHERE rollup AND day >= %(since)s AND day <= %(until)s
-    GROUP BY 1, 2
+    SELECT low_id, high_id, events FROM relations_pairmonth WHERE month = %(since)s
 ),
 candidates AS (
     SELECT low_id, high_id FROM month_pairs WHERE events >= %(min_events)s
     UNION
     SELECT * FROM unnest(%(core_lows)s::bigint[], %(core_highs)s::bigint[])
-),
-pair_rows AS (
-    SELECT c.low_id, c.high_id, d.day, d.score_sum, d.interaction_count, d.pair_event_count
-    FROM candidates c JOIN relations_dyadday d
-      ON d.rollup AND d.source_id = c.low_id AND d.target_id = c.high_id
-     AND d.day >= %(history_since)s AND d.day <= %(until)s
-    UNION ALL
-    SELECT c.low_id, c.high_id, d.day, d.score_sum, d.interaction_count, d.pair_event_count
-    FROM candidates c JOIN relations_dyadday d
-      ON d.rollup AND d.source_id = c.high_id AND d.target_id = c.low_id
-     AND d.day >= %(history_since)s AND d.day <= %(until)s
 )
-SELECT low_id, high_id, date_trunc('month', day)::date, sum(score_sum),
-       sum(interaction_count)::int, sum(pair_event_count)::int
-FROM pair_rows
-GROUP BY 1, 2, 3
+SELECT c.low_id, c.high_id, p.month, p.net, p.interactions, p.events
+FROM candidates c CROSS JOIN LATERAL (
+    SELECT month, net, interactions, events FROM relations_pairmonth p
+    WHERE p.low_id = c.low_id AND p.high_id = c.high_id
+      AND p.month >= %(history_since)s AND p.month <= %(since)s
+    LIMIT %(months)s
+) p
 UNION ALL
 -- Active pairs too quiet to judge, counted only (low_id NULL marks the row).
 SELECT NULL, NULL, NULL, NULL, count(*)::int, NULL
@@ -296,6 +286,7 @@ def _monthly_nets(first, last, history_since, core_pairs):
         "since": first,
         "until": last,
         "history_since": history_since,
+        "months": SPARKLINE_MONTHS,
         "min_events": VERDICT_RULE.min_events,
         "core_lows": [low for low, _ in core_pairs],
         "core_highs": [high for _, high in core_pairs],

@@ -4,7 +4,8 @@ Every chart reads the pre-aggregated ``DyadDay`` table (one row per directed pai
 roll-up flag, over published events only), never raw interactions, so its cost follows the
 window asked for, not the size of the archive. ``refresh_dyad_days`` recomputes whole days
 from the source tables, with each of their events' rolled-up contribution to each pair
-(``PairContribution``, which the monthly brief ranks events by); relations.signals calls it
+(``PairContribution``, which the monthly brief ranks events by) and their months' rolled-up
+pair totals (``PairMonth``, which it judges pairs by); relations.signals calls it
 after each commit that changes an event, an interaction or an affiliation. Bulk loaders that
 bypass signals (COPY, bulk_create) call ``rebuild_dyad_days()`` once at the end.
 
@@ -143,6 +144,33 @@ _INSERT_PAIR_CONTRIBUTIONS = """
 """
 
 
+# The PairMonth rows of the months that hold any of %(days)s, from their DyadDay roll-up
+# rows (read through the (rollup, day) covering index, a month at a time).
+_REFRESH_PAIR_MONTHS = """
+WITH months AS (
+    SELECT DISTINCT date_trunc('month', day::timestamp)::date AS month
+    FROM unnest(%(days)s::date[]) AS d(day)
+)
+INSERT INTO relations_pairmonth (low_id, high_id, month, net, interactions, events)
+SELECT LEAST(d.source_id, d.target_id), GREATEST(d.source_id, d.target_id), m.month,
+       sum(d.score_sum), sum(d.interaction_count), sum(d.pair_event_count)
+FROM months m
+JOIN relations_dyadday d ON d.rollup AND d.day >= m.month
+    AND d.day < (m.month + interval '1 month')::date
+GROUP BY 1, 2, 3
+"""
+
+_REBUILD_PAIR_MONTHS = """
+INSERT INTO relations_pairmonth (low_id, high_id, month, net, interactions, events)
+SELECT LEAST(source_id, target_id), GREATEST(source_id, target_id),
+       date_trunc('month', day::timestamp)::date, sum(score_sum), sum(interaction_count),
+       sum(pair_event_count)
+FROM relations_dyadday
+WHERE rollup
+GROUP BY 1, 2, 3
+"""
+
+
 def rolling_kinds() -> tuple[str, ...]:
     """The actor kinds rolled up to their parent (the ``rolling_kinds`` parameter of
     ROLLED_INTERACTIONS)."""
@@ -150,8 +178,8 @@ def rolling_kinds() -> tuple[str, ...]:
 
 
 def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> None:
-    """Recompute the DyadDay rows of these days, and their events' PairContribution rows,
-    from events, interactions and affiliations."""
+    """Recompute the DyadDay rows of these days, their events' PairContribution rows and
+    their months' PairMonth rows, from events, interactions and affiliations."""
     days = sorted(set(days))
     if not days:
         return
@@ -175,11 +203,18 @@ def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> 
             + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted=rollup_filter),
             {"days": days, "rolling_kinds": rolling_kinds()},
         )
+        cursor.execute(
+            "DELETE FROM relations_pairmonth WHERE month IN "
+            "(SELECT DISTINCT date_trunc('month', day::timestamp)::date "
+            "FROM unnest(%(days)s::date[]) AS d(day))",
+            {"days": days},
+        )
+        cursor.execute(_REFRESH_PAIR_MONTHS, {"days": days})
 
 
 def rebuild_dyad_days() -> None:
-    """Recompute the whole table, and PairContribution's (after a bulk load that sent no
-    signals)."""
+    """Recompute the whole table, and PairContribution's and PairMonth's (after a bulk load
+    that sent no signals)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM relations_dyadday")
         cursor.execute("DELETE FROM relations_paircontribution")
@@ -189,6 +224,16 @@ def rebuild_dyad_days() -> None:
             + _INSERT_DYAD_DAYS.format(rollup_wanted="true", flat_wanted="true"),
             {"rolling_kinds": rolling_kinds()},
         )
+        cursor.execute("DELETE FROM relations_pairmonth")
+        cursor.execute(_REBUILD_PAIR_MONTHS)
+
+
+def rebuild_pair_months() -> None:
+    """Recompute the PairMonth table alone, from the DyadDay rows (the migration that made
+    it fills it)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM relations_pairmonth")
+        cursor.execute(_REBUILD_PAIR_MONTHS)
 
 
 def rebuild_pair_contributions() -> None:

@@ -571,6 +571,43 @@ class PairContribution(models.Model):
         return f"{self.date}: event {self.event_id} {pair} {self.contribution:+.1f}"
 
 
+class PairMonth(models.Model):
+    """One rolled-up pair's month, both directions together: the sum of its DyadDay
+    ``rollup`` rows (net score, interactions, events). What the monthly brief judges pairs
+    by, twelve rows a pair for a year instead of a row a day and direction.
+
+    Kept current with the DyadDay rows, by the same refresh (relations.analytics
+    .refresh_dyad_days recomputes the months of the days it refreshes).
+    """
+
+    # Its own index would repeat the first column of the unique constraint's.
+    low = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+", db_index=False)
+    high = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    net = models.FloatField(help_text="Both directions' scores, summed.")
+    interactions = models.PositiveIntegerField()
+    events = models.PositiveIntegerField(help_text="Events between the two, either way.")
+
+    class Meta:
+        constraints = [
+            # Covers a pair's months: read from the index alone.
+            models.UniqueConstraint(
+                fields=["low", "high", "month"],
+                include=["net", "interactions", "events"],
+                name="pairmonth_unique_pair_month",
+            ),
+        ]
+        indexes = [
+            # Covers the month's pairs and their events.
+            models.Index(
+                fields=["month"], include=["low", "high", "events"], name="pairmonth_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.low_id}–{self.high_id} {self.net:+.1f}"
+
+
 class Cue(models.Model):
     """One entry of the cue lexicon: a phrase that signals a PLOVER category (or negates or
     reports one) in one language. Loaded from ``seeds/cues-<language>.yaml`` by ``load_seeds``,

@@ -2,7 +2,8 @@
 those a roll-up of the month's raw interactions gives (the way the brief computed them
 before the table existed), in a month with ties, roll-ups by dated affiliations, drafts and
 every verdict; and they stay so after edits, deletes, status changes, moves and affiliation
-changes, each refreshed on commit as in production."""
+changes, each refreshed on commit as in production. Each pair's sparkline, read from
+relations.PairMonth, is checked against the dashboard's series of the pair on the way."""
 
 from __future__ import annotations
 
@@ -73,14 +74,36 @@ def reference(first: dt.date, direction_by_pair: dict) -> dict:
     return result
 
 
+def sparkline(a: Actor, b: Actor, first: dt.date) -> list[tuple]:
+    """The pair's year of monthly net scores and events as the dashboard's pair chart
+    (relations.analytics.dyad_series, from the DyadDay rows) has them."""
+    since = briefs.add_months(first, 1 - briefs.SPARKLINE_MONTHS)
+    series = analytics.dyad_series(
+        a, b, bucket="month", rollup=True, since=since, until=briefs.month_end(first)
+    )
+    points = {point["period"]: point for point in series["points"]}
+    result = []
+    for offset in range(briefs.SPARKLINE_MONTHS):
+        month = briefs.add_months(since, offset)
+        point = points.get(month.isoformat(), {"a_to_b": 0.0, "b_to_a": 0.0, "events": 0})
+        result.append(
+            (f"{month:%Y-%m}", briefs._round(point["a_to_b"] + point["b_to_a"]), point["events"])
+        )
+    return result
+
+
 def shown(first: dt.date = MONTH) -> tuple[dict, dict]:
-    """The computed brief's drivers and allegations by pair, and the reference's."""
+    """The computed brief's drivers and allegations by pair, and the reference's; each
+    pair's sparkline checked against the dashboard's series on the way."""
     brief = briefs._compute_brief(first)
     ids = dict(Actor.objects.values_list("slug", "id"))
     got, directions = {}, {}
     for pair in brief["triangle"] + brief["pairs"]:
         a, b = ids[pair["a"]["slug"]], ids[pair["b"]["slug"]]
         key = (min(a, b), max(a, b))
+        assert [
+            (point["month"], point["net"], point["events"]) for point in pair["sparkline"]
+        ] == sparkline(Actor.objects.get(pk=a), Actor.objects.get(pk=b), first)
         if not pair["events"]:
             assert pair["drivers"] == pair["allegations"] == []
             continue

@@ -1,7 +1,8 @@
 """PairContribution, each published event's rolled-up contribution to each pair's net score
-(what the monthly brief ranks a pair's events by), stays current through the same refresh
-as the DyadDay rows: after edits, deletes, status changes, moves between days, affiliation
-changes and changes of an actor's kind, and after writes that bypass signals."""
+(what the monthly brief ranks a pair's events by), and PairMonth, each rolled-up pair's
+monthly totals (what it judges pairs by), stay current through the same refresh as the
+DyadDay rows: after edits, deletes, status changes, moves between days and months,
+affiliation changes and changes of an actor's kind, and after writes that bypass signals."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 import pytest
 
 from relations import analytics, signals
-from relations.models import Actor, Event, Interaction, PairContribution
+from relations.models import Actor, Event, Interaction, PairContribution, PairMonth
 from tests.factories import (
     ActorFactory,
     AffiliationFactory,
@@ -45,9 +46,19 @@ def rows() -> set[tuple]:
     )
 
 
+def months() -> set[tuple]:
+    """PairMonth as (low, high, month, net, interactions, events)."""
+    return set(
+        PairMonth.objects.values_list("low_id", "high_id", "month", "net", "interactions", "events")
+    )
+
+
 def rebuilt() -> set[tuple]:
-    """The table as a rebuild from scratch makes it (the state the refresh must keep)."""
+    """The table as a rebuild from scratch makes it (the state the refresh must keep), once
+    PairMonth is found as the rebuild makes it too."""
+    kept = months()
     analytics.rebuild_dyad_days()
+    assert kept == months()
     return rows()
 
 
@@ -219,3 +230,28 @@ def test_the_refresh_of_some_days_leaves_the_others_alone(actors, committed):
     assert rows() == before
     analytics.refresh_dyad_days([DAY.replace(day=2)], rollup_only=True)
     assert rows() == before
+
+
+def test_a_pairs_months_sum_its_days_both_ways_and_follow_moves(actors, committed):
+    russia, hamas, lavrov = actors["russia"], actors["hamas"], actors["lavrov"]
+    low, high = pair(russia, hamas)
+    march, may = DAY.replace(day=1), dt.date(2024, 5, 1)
+    with committed():
+        AffiliationFactory(actor=lavrov, parent=russia)
+        talks = MeetingFactory(status=PUBLISHED, date=DAY)
+        InteractionFactory(event=talks, source=russia, target=hamas, score=2.0)
+        InteractionFactory(event=talks, source=hamas, target=russia, score=1.5)
+        scolding = StatementFactory(status=PUBLISHED, date=DAY.replace(day=20), speaker=lavrov)
+        InteractionFactory(event=scolding, source=lavrov, target=hamas, score=-1.0)
+    assert months() == {(low, high, march, 2.5, 3, 2)}
+
+    with committed():
+        scolding.date = dt.date(2024, 5, 3)
+        scolding.save()
+    assert months() == {(low, high, march, 3.5, 2, 1), (low, high, may, -1.0, 1, 1)}
+    assert rows() == rebuilt()
+
+    with committed():
+        talks.delete()
+    assert months() == {(low, high, may, -1.0, 1, 1)}
+    assert rows() == rebuilt()
