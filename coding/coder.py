@@ -726,6 +726,9 @@ class _Sentence:
                     category = Category.AGREE  # "vowed to provide aid": a pledge
                 if rule == "predicate":
                     dropped.add(i)
+                    if category and category != second.entry.category:
+                        # "protesters were beaten": violent repression (COERCE)
+                        changed[j] = replace(second.entry, category=category, symmetric=False)
                 elif rule:
                     dropped.add(j)
                     weight = max(entry.weight, second.entry.weight)
@@ -757,6 +760,14 @@ class _Sentence:
         reducing = category in COOPERATIVE_NOUNS and other in REDUCING
         if reducing and not joined and gap <= OBJECT_REACH:
             return "predicate", None
+        passive = any(self.word(i) in PASSIVE_AUXILIARIES for i in between)
+        if passive and not joined and gap <= OBJECT_REACH:
+            # A noun and the passive verb said of it: "aid was requested", "the deal was
+            # welcomed", "protesters were beaten" (violent repression, CAMEO 175).
+            if category == Category.PROTEST and other in (Category.ASSAULT, Category.COERCE):
+                return "predicate", Category.COERCE
+            if category in COOPERATIVE_NOUNS and other in GOVERNING and category != other:
+                return "predicate", None
         # An object: "and" may join its modifiers ("economic and military aid", counted as
         # one word), not a second verb ("halted talks and attacked").
         if gap - 2 * len(joined) <= OBJECT_REACH and second_first - 1 not in joined:
@@ -801,6 +812,8 @@ class _Sentence:
             return Category.CONCEDE  # "withdrew its objection", "dropped its demand"
         if category == Category.RETREAT and not withdrawing and other == Category.AID:
             return Category.AID  # "released the aid", "handed over funds"
+        if category == Category.ASSAULT and other == Category.PROTEST:
+            return Category.COERCE  # "fired on protesters": violent repression (CAMEO 175)
         if category in (Category.AGREE, Category.CONCEDE) and other == Category.DEMAND:
             return Category.CONCEDE  # "agreed to the demands", "complied with the demand"
         if category == Category.CONCEDE and phrase.startswith(PERMITTING) and other == Category.AID:
