@@ -3,13 +3,22 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from pytest_httpserver import HTTPServer
 
 from relations.models import Actor
 from relwatch import services
 from relwatch.caching import bump_data_version
+from relwatch.config import cache_location, database_url
 from tests.factories import ActorFactory
+
+# Celery processes against any services (tests/faults); start_worker below points them at this
+# run's database and queue.
+from tests.faults.conftest import start_celery  # noqa: F401
+from tests.faults.services import CeleryProcess, django_env
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +59,51 @@ def feed_server():
     yield server
     server.clear()
     server.stop()
+
+
+@pytest.fixture
+def broker():
+    """This run's Celery queue (a Redis list), emptied before and after."""
+    client = redis.Redis.from_url(cache_location(settings.CELERY_BROKER_URL))
+    keys = ("celery", "unacked", "unacked_index", "unacked_mutex")
+    client.delete(*keys)
+    yield client
+    client.delete(*keys)
+
+
+@pytest.fixture
+def worker_env(transactional_db, broker):
+    """The environment of a Celery process that a test starts: this run's database (whatever
+    server it is on, the embedded one included; committed data, hence ``transactional_db``)
+    and its emptied queue. Call it with a settings module (such as
+    ``tests.alerts.worker_settings``) and variables to add."""
+
+    def env(settings_module: str | None = None, **extra: str) -> dict[str, str]:
+        if settings_module:
+            extra["DJANGO_SETTINGS_MODULE"] = settings_module
+        return django_env(
+            database_url(connection.settings_dict), settings.CELERY_BROKER_URL, **extra
+        )
+
+    return env
+
+
+@pytest.fixture
+def start_worker(worker_env, start_celery):  # noqa: F811 (the fixture imported above)
+    """Start a real Celery worker, or a beat with ``beat=True``, on this run's database and
+    queue: ``start_worker(*options, settings_module=..., VARIABLE="value")``. The worker uses
+    the solo pool, so a SIGKILL stops the task itself and not just a parent whose child would
+    carry on. All are stopped at teardown, before the database is flushed."""
+
+    def start(
+        *options: str, beat: bool = False, settings_module: str | None = None, **env: str
+    ) -> CeleryProcess:
+        environment = worker_env(settings_module, **env)
+        if beat:
+            return start_celery("beat", environment, *options)
+        return start_celery("worker", environment, "--pool=solo", *options)
+
+    return start
 
 
 @pytest.fixture

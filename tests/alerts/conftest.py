@@ -1,14 +1,7 @@
 import pytest
-import redis
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 
-from relwatch.config import cache_location
 from tests.alerts.support import SmtpServer
-
-# Worker and beat processes (tests/faults), started against this run's database.
-from tests.faults.conftest import start_celery, test_database_url  # noqa: F401
-from tests.faults.services import django_env
 
 
 @pytest.fixture
@@ -62,16 +55,6 @@ def private_allowed(settings):
 
 
 @pytest.fixture
-def broker():
-    """This run's Celery queue, emptied before and after."""
-    client = redis.Redis.from_url(cache_location(settings.CELERY_BROKER_URL))
-    keys = ("celery", "unacked", "unacked_index", "unacked_mutex")
-    client.delete(*keys)
-    yield client
-    client.delete(*keys)
-
-
-@pytest.fixture
 def mailbox():
     """A real SMTP server for worker processes (which read EMAIL_* from ``env``)."""
     server = SmtpServer()
@@ -81,13 +64,10 @@ def mailbox():
 
 
 @pytest.fixture
-def env(test_database_url, mailbox, broker):  # noqa: F811 (the fixture imported above)
-    """The environment of a worker or beat: this run's database and queue, the mailbox, and
-    retries half a second apart (tests.alerts.worker_settings)."""
-    return django_env(
-        test_database_url,
-        settings.CELERY_BROKER_URL,
-        DJANGO_SETTINGS_MODULE="tests.alerts.worker_settings",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(mailbox.port),
+def env(worker_env, mailbox):
+    """The environment of a worker or beat (``start_celery(kind, env, ...)``): this run's
+    database and queue (``worker_env``), the mailbox, and retries half a second apart
+    (tests.alerts.worker_settings)."""
+    return worker_env(
+        "tests.alerts.worker_settings", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mailbox.port)
     )

@@ -7,18 +7,15 @@ from __future__ import annotations
 import io
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.management import call_command
 
 from coding.models import ArticleCoding, Story, Suggestion
 from coding.tasks import code_articles
 from ingest.models import Article
 from ingest.tasks import fetch_feed
-from relwatch.config import cache_location
 from tests.factories import FeedFactory
+from tests.faults.services import wait_for
 from tests.ingest.feedbodies import RSS_TYPE, rss
-from tests.ingest.test_worker import Worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -39,20 +36,9 @@ ITEMS = [
 
 
 @pytest.fixture
-def broker():
-    client = redis.Redis.from_url(cache_location(settings.CELERY_BROKER_URL))
-    keys = ("celery", "unacked", "unacked_index", "unacked_mutex")
-    client.delete(*keys)
-    yield client
-    client.delete(*keys)
-
-
-@pytest.fixture
-def worker(transactional_db, broker, tmp_path):
-    call_command("load_seeds", stdout=io.StringIO())
-    started = Worker(tmp_path / "worker.log")
-    yield started
-    started.stop()  # before the database is flushed
+def worker(transactional_db, start_worker):
+    call_command("load_seeds", stdout=io.StringIO())  # the actors and aliases the coder finds
+    return start_worker()
 
 
 def test_a_worker_codes_what_its_fetch_stored(worker, feed_server):
