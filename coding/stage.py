@@ -83,15 +83,31 @@ def code_articles(
     progress: Callable[[int], None] | None = None,
 ) -> CodingSummary:
     """Code the given articles (unknown ids are ignored), one transaction per batch.
-    ``progress`` is called with the number of articles each batch handled."""
+    ``progress`` is called with the number of articles each batch handled.
+
+    The stories the batches changed are announced (``stories.stories_changed``) once, after
+    the last batch has committed (or one has failed: what committed is announced): a story
+    that several batches changed is announced once, in its final state, rather than once per
+    batch (each announcement queues a task per story)."""
     coder = coder or get_coder()
     ids = sorted(set(article_ids))  # one order for every worker: locks never cross
     summary = CodingSummary()
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = ids[start : start + BATCH_SIZE]
-        summary.add(_code_batch(batch, coder))
-        if progress is not None:
-            progress(len(batch))
+    changed: set[int] = set()
+    try:
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start : start + BATCH_SIZE]
+            summary.add(_code_batch(batch, coder, changed))
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        if changed:
+            # At once, unless the caller holds a transaction: then once it commits.
+            transaction.on_commit(
+                functools.partial(
+                    stories.stories_changed.send, sender=Story, story_ids=sorted(changed)
+                ),
+                robust=True,
+            )
     return summary
 
 
@@ -108,7 +124,9 @@ class _Coded:
         return (self.article["id"], self.coded.source_id, self.coded.target_id, self.coded.category)
 
 
-def _code_batch(batch: list[int], coder: Coder) -> CodingSummary:
+def _code_batch(batch: list[int], coder: Coder, changed: set[int]) -> CodingSummary:
+    """Code one batch in one transaction; add the stories it changed to ``changed`` once it
+    has committed."""
     summary = CodingSummary()
     version = coder.version
     articles = list(
@@ -143,15 +161,9 @@ def _code_batch(batch: list[int], coder: Coder) -> CodingSummary:
         # installation, a bulk load) the planner would scan them instead, once per probe.
         cursor.execute("SET LOCAL enable_seqscan = off")
         ids = [article["id"] for article in articles]
-        changed = _write(cursor, ids, list(found.values()), version, summary)
+        touched = _write(cursor, ids, list(found.values()), version, summary)
         _record_coded(cursor, articles, version)
-        if changed:
-            transaction.on_commit(
-                functools.partial(
-                    stories.stories_changed.send, sender=Story, story_ids=sorted(changed)
-                ),
-                robust=True,
-            )
+    changed |= touched
     return summary
 
 

@@ -235,6 +235,54 @@ def test_changed_stories_are_announced_once_the_batch_commits(cast, committed):
     assert heard == [[Story.objects.get().pk]]
 
 
+def test_a_story_several_batches_change_is_announced_once(cast, committed, monkeypatch):
+    monkeypatch.setattr(stage, "BATCH_SIZE", 1)
+    reports = [article(f"Russia accuses Israel, report {n}") for n in range(3)]
+    other = article("Iran meets Hamas")
+    script = {a.title: [coded(cast["russia"], cast["israel"], "ACCUSE")] for a in reports}
+    script[other.title] = [coded(cast["iran"], cast["hamas"], "CONSULT")]
+    heard = []
+
+    def listen(sender, story_ids, **kwargs):
+        heard.append(story_ids)
+
+    stories.stories_changed.connect(listen)
+    try:
+        with committed():
+            code_articles([a.pk for a in [*reports, other]], coder=ScriptedCoder(script))
+    finally:
+        stories.stories_changed.disconnect(listen)
+
+    assert Story.objects.count() == 2
+    assert heard == [sorted(Story.objects.values_list("pk", flat=True))]
+
+
+def test_what_committed_before_a_batch_failed_is_announced(cast, committed, monkeypatch):
+    monkeypatch.setattr(stage, "BATCH_SIZE", 1)
+    first, second = article("Russia accuses Israel"), article("Iran meets Hamas")
+
+    class FailingCoder(ScriptedCoder):
+        def code(self, title, text, language, day):
+            if title == second.title:
+                raise RuntimeError("the coder broke")
+            return super().code(title, text, language, day)
+
+    script = {first.title: [coded(cast["russia"], cast["israel"], "ACCUSE")]}
+    heard = []
+
+    def listen(sender, story_ids, **kwargs):
+        heard.append(story_ids)
+
+    stories.stories_changed.connect(listen)
+    try:
+        with committed(), pytest.raises(RuntimeError, match="the coder broke"):
+            code_articles([first.pk, second.pk], coder=FailingCoder(script))
+    finally:
+        stories.stories_changed.disconnect(listen)
+
+    assert heard == [[Story.objects.get().pk]]
+
+
 def test_storing_hands_on_new_articles_naming_an_actor_and_every_changed_one(cast):
     AliasFactory(actor=cast["russia"], text="Moscow")
     feed = FeedFactory()
