@@ -264,3 +264,28 @@ def test_placing_a_suggestion_is_an_index_probe_among_many_stories(cast):
 
     assert "Seq Scan on coding_story" not in plan
     assert "Index Scan using story_" in plan
+
+
+def test_the_bands_of_a_text_stay_what_earlier_runs_stored():
+    # Stored bands are compared with new ones for as long as the rows live: these are what
+    # the stage has written since the start (datasketch 2's MinHash, seed 1, affine32).
+    assert stories.text_bands("Lavrov meets a Hamas delegation in Moscow") == [
+        -6346584495106342753,
+        -2707718544845647094,
+        -7899671287187574546,
+        4991531589229106427,
+        -6131097605778788750,
+        -5047409832285359219,
+        -4583553215032607556,
+        -4556525327766918325,
+    ]
+    assert stories.text_bands("Too short") == []
+
+
+def test_a_copy_shares_bands_and_a_rewrite_does_not():
+    wire = "Russian Foreign Minister Sergei Lavrov received a Hamas delegation in Moscow on Monday"
+    copy = wire + ", the ministry said."
+    rewrite = "Hamas leaders travelled to Moscow where they held talks with Lavrov on Monday"
+
+    assert set(stories.text_bands(wire)) & set(stories.text_bands(copy))
+    assert not set(stories.text_bands(wire)) & set(stories.text_bands(rewrite))
