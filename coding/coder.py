@@ -966,6 +966,8 @@ class _Sentence:
     def decide(self, cue: Hit, reports: list[Hit]) -> list[Decision]:
         """The source and target(s) of an act cue, or nothing when the sentence does not
         say who did it to whom."""
+        if self.language == "en" and normalise(cue.entry.phrase).strip() in BARE_COMPLEMENT:
+            return self.obliged(cue, reports)
         region = self.start
         for report in reports:
             if report.end <= cue.start:
@@ -994,6 +996,20 @@ class _Sentence:
             for other in self.joined_to(target, mentions, backwards=False):
                 decisions.append(Decision(source, other, rule, certainty * 0.9, False))
         return [d for d in decisions if d.source.rolled != d.target.rolled]
+
+    def obliged(self, cue: Hit, reports: list[Hit]) -> list[Decision]:
+        """ "Russia says Israel must withdraw": what one actor must do is demanded of it by
+        the one who says so, so the subject of "must" is the target and the speaker of the
+        report word the source; with no speaker named, nothing."""
+        region = max([self.start] + [r.end for r in reports if r.end <= cue.start])
+        before = [m for m in self.mentions if region <= m.start and m.end <= cue.start]
+        target = self.subject(before)
+        if target is None:
+            return []
+        _, speaker = self.claimant(cue, Decision(target, target, "", 0, False), reports)
+        if speaker is None or speaker.rolled == target.rolled:
+            return []
+        return [Decision(speaker, target, "the speaker of what the subject must do", 0.8, False)]
 
     def joined_to(self, mention: Mention, mentions: list[Mention], *, backwards: bool):
         index = mentions.index(mention)
