@@ -135,7 +135,7 @@ _INSERT_PAIR_CONTRIBUTIONS = """
         (event_id, low_id, high_id, date, month, contribution, allegation)
     SELECT i.event_id, LEAST(i.rolled_source_id, i.rolled_target_id),
            GREATEST(i.rolled_source_id, i.rolled_target_id), i.day,
-           date_trunc('month', i.day)::date, sum(i.score), e.kind = 'allegation'
+           date_trunc('month', i.day::timestamp)::date, sum(i.score), e.kind = 'allegation'
     FROM interactions i
     JOIN relations_event e ON e.id = i.event_id
     WHERE i.rolled_source_id <> i.rolled_target_id
