@@ -29,6 +29,12 @@ How it decides, per sentence (the headline is the first sentence):
    - actors joined by "and" before a symmetric cue (talks, calls, agreements) are the pair,
      coded once (the first named is the source); joined subjects or objects of another cue
      give one interaction each.
+   In English, a cue another governs is not the sentence's act ("agreed to withdraw",
+   "demanded that Iran withdraw", "must withdraw"), and a verb whose object is another
+   act's noun may be coded as CAMEO and PLOVER code the pair: "lifted the embargo" and
+   "halted its offensive" RETREAT, "withdrew its support" SANCTION, "agreed to the demands"
+   CONCEDE, "allowed inspectors in" RETREAT (``_Sentence.governed``); what an actor "must"
+   do is demanded of it by the speaker.
 5. Negation ("not", "не", "لم", "לא") just before the cue, or a denial ("denied", "опроверг",
    "نفى", "הכחיש") before it, stops the act. A denial is itself a REJECT of the accuser when
    the sentence names whose claims are denied ("Kremlin denies Ukrainian claims that...").
@@ -143,21 +149,30 @@ VOWS = ("vow",)
 # and reducing codes as PLOVER groups them: easing or stopping a forceful act or a sanction
 # de-escalates, a RETREAT ("lifted the embargo", "halted its offensive", "lifted the
 # siege": CAMEO 085, 087, 0872), but easing administrative sanctions (a ban, restrictions, a
-# curfew, arrests: CAMEO 081) concedes;
-# withdrawing support, aid or from talks reduces relations, a SANCTION ("withdrew its
-# support", "pulled out of the talks": 161-164); withdrawing an objection or a demand, or
-# agreeing to demands, concedes (083); releasing aid is AID; allowing aid in is a RETREAT
-# (0863). The verbs are told apart by the start of their cue's phrase.
+# curfew, arrests: CAMEO 081) concedes; withdrawing support, aid or from talks reduces
+# relations, a SANCTION ("withdrew its support", "pulled out of the talks": 161-164);
+# withdrawing an objection or a demand, or agreeing to demands, concedes (083); releasing aid
+# is AID; allowing aid in is a RETREAT (0863); firing on protesters is violent repression,
+# COERCE (175); an intent verb with a cooperative noun is an intent, AGREE ("pledged
+# cooperation", CAMEO 03). The verbs are told apart by the start of their cue's phrase.
 EASING = ("eas", "lift", "relax", "unfreez", "soften", "waive", "loosen")
 STOPPING = (
-    *("halt", "suspen", "stop", "cease", "freez", "froze", "curtail", "terminat", "discontinu"),
+    "halt",
+    "suspen",
+    "stop",
+    "cease",
+    "freez",
+    "froze",
+    "curtail",
+    "terminat",
+    "discontinu",
 )
 WITHDRAWING = ("withdr", "pull", "quit", "exit", "abandon", "drop", "scaled back", "back")
 PERMITTING = ("allow", "permit", "grant access", "granted access")
 POLITICAL_RESTRICTIONS = ("ban", "restrict", "outlaw", "censor")
 # Intent verbs that govern a noun ("pledged cooperation"), and those of them that promise.
 INTENDING = ("pledg", "promis", "offer", "commit", "willing", "readiness", "intention", "sign")
-PROMISING = ("pledg", "promis", "vow")
+PROMISING = ("pledg", "promis")
 # Receiving or allowing an international presence (``_Sentence.admitted``).
 ADMITTING = frozenset({Category.CONSULT, Category.CONCEDE, Category.AGREE})
 ADMITTING_VERBS = ("receiv", "allow", "permit", "admit", "accept", "let in")
@@ -829,7 +844,7 @@ class _Sentence:
 
     def admitted(self, acts: list[Hit]) -> list[Hit]:
         """English: a verb of receiving or allowing whose object is an international presence
-        ("allowed inspectors into", "received a monitoring mission") allows international
+        ("allowed inspectors into", "accepted peacekeepers") allows international
         involvement, a RETREAT (CAMEO 086: receive peacekeepers, inspectors; PLOVER)."""
         found: list[Hit] = []
         object_end = -1
