@@ -399,6 +399,15 @@ ORDER BY l.low_id, l.high_id, NOT l.is_driver, l.rank
 _DIRECTIONS = {DETERIORATED: -1, IMPROVED: 1}
 
 
+def _event_url():
+    """A function giving an event's page, as ``reverse("dashboard:event", args=[pk])`` does,
+    for the cost of an f-string: a brief links a hundred events, and each reverse() cost
+    about as much as the query that found them all."""
+    sentinel = 918273645
+    head, tail = reverse("dashboard:event", args=[sentinel]).split(str(sentinel))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
     """Give each pair its ``drivers`` and ``allegations`` of the month, in one query."""
     for pair in pairs:
@@ -417,6 +426,7 @@ def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
         "allegations": ALLEGATIONS_PER_PAIR,
     }
     statuses = dict(Allegation.EvidenceStatus.choices)
+    event_url = _event_url()
     with connection.cursor() as cursor:
         cursor.execute(_PAIR_EVENTS, params)
         rows = cursor.fetchall()
@@ -424,7 +434,7 @@ def _add_events(pairs: list[dict], first: dt.date, last: dt.date) -> None:
         low, high, event_id, contribution, kind, title, day, precision, status = row[:9]
         item = {
             "id": event_id,
-            "url": reverse("dashboard:event", args=[event_id]),
+            "url": event_url(event_id),
             "title": title,
             "kind": kind,
             "date": day.isoformat(),
@@ -462,10 +472,11 @@ def _month_allegations(first: dt.date, last: dt.date) -> dict:
         )[:ALLEGATIONS_LISTED]
     )
     statuses = dict(Allegation.EvidenceStatus.choices)
+    event_url = _event_url()
     listed = [
         {
             "id": pk,
-            "url": reverse("dashboard:event", args=[pk]),
+            "url": event_url(pk),
             "title": title,
             "date": day.isoformat(),
             "date_precision": precision,
