@@ -389,7 +389,10 @@ class SuggestedArticleSerializer(serializers.ModelSerializer):
 class SuggestionSerializer(DeclaredFieldRows):
     """One machine-coded interaction in one article, with its evidence. Actors by slug:
     ``source`` and ``target`` rolled up as stories pair them, ``*_named`` as the text names
-    them. Rows from ``dashboard.api.with_suggestion_parts``."""
+    them."""
+
+    # (The docstring is the schema's description.) Rows from
+    # dashboard.api.with_suggestion_parts: the slugs and the article's columns joined.
 
     article = SuggestedArticleSerializer(read_only=True)
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -429,8 +432,10 @@ class SuggestionSerializer(DeclaredFieldRows):
 
 class StorySerializer(DeclaredFieldRows):
     """One interaction as reported by one or more articles, with their suggestions. The
-    event it was accepted or merged into is named to readers who may see that event. Rows
-    from ``dashboard.api.StoryViewSet`` (slugs and the event's status joined)."""
+    event it was accepted or merged into is named to readers who may see that event."""
+
+    # (The docstring is the schema's description.) Rows from dashboard.api.StoryViewSet:
+    # the slugs and the event's status joined.
 
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     target = serializers.SlugRelatedField(slug_field="slug", read_only=True)
