@@ -205,7 +205,7 @@ def _write(
     }
     keys |= {
         stories.pair_key(source_id, target_id, stories.family_of(category))
-        for source_id, target_id, category in existing
+        for _article_id, source_id, target_id, category in existing
     }
     stories.lock_pairs(cursor, keys)
 
@@ -243,8 +243,13 @@ def _write(
                     bands=item.bands,
                 )
             )
-    cursor.execute(_REMOVE_SQL, [article_ids, *_key_columns(found)])
-    removed = cursor.fetchall()
+    # Only articles coded before can have suggestions this coding no longer finds: a batch of
+    # new articles (most of them) skips the statement.
+    coded_before = sorted({article_id for article_id, *_ in existing})
+    removed = []
+    if coded_before:
+        cursor.execute(_REMOVE_SQL, [coded_before, *_key_columns(found)])
+        removed = cursor.fetchall()
     summary.removed = len(removed)
     touched |= {story_id for (story_id,) in removed if story_id is not None}
     placement = stories.place(cursor, placed)
@@ -296,7 +301,8 @@ _STORY = connection.ops.quote_name(Story._meta.db_table)
 _CODING = connection.ops.quote_name(ArticleCoding._meta.db_table)
 
 _EXISTING_SQL = (
-    f"SELECT source_id, target_id, category FROM {_SUGGESTION} WHERE article_id = ANY(%s)"
+    f"SELECT article_id, source_id, target_id, category FROM {_SUGGESTION} "
+    "WHERE article_id = ANY(%s)"
 )
 
 # The columns the stage writes: every concrete field of Suggestion but these (the row's id;
