@@ -4,6 +4,8 @@ subprocess with their own environment (tests/test_settings.py)."""
 
 import os
 
+import pytest
+
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only-" + "x" * 30)
 os.environ.setdefault("RELWATCH_ALLOW_PRIVATE_FEEDS", "false")
@@ -28,3 +30,16 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("REDIS_URL"):
 # more often than that from one address. tests/security/test_throttling.py sets its own rates.
 os.environ.setdefault("API_THROTTLE_ANON", "1000000/min")
 os.environ.setdefault("API_THROTTLE_USER", "1000000/min")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    """PBKDF2's million rounds cost about half a second a password, and the suite makes users
+    by the hundred: tests hash with MD5, as Django's documentation advises for test runs.
+    Production keeps Django's default hashers; the processes tests start keep them too."""
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
