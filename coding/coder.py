@@ -79,7 +79,7 @@ from ingest.matching import (
     words_of,
 )
 from relations.categories import Category, default_score
-from relations.lexicon import CueEntry, current_cues, lexicon_state
+from relations.lexicon import WEAK_CUE, CueEntry, current_cues, lexicon_state
 from relwatch import caching
 
 MAX_TEXT_CHARS = 5_000
@@ -112,8 +112,6 @@ SPEECH_CATEGORIES = frozenset(
         Category.AGREE,
     }
 )
-# Cues weaker than this are tried only after the others.
-WEAK_CUE = 0.65
 # A report word this strong makes an allegation even when no claimant is named.
 STRONG_REPORT = 0.8
 # English verbs of saying, intending and refusing govern the act cues of their complement

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-from relations.lexicon import CueEntry, current_cues, lemma, lexicon_state
+from relations.lexicon import WEAK_CUE, CueEntry, current_cues, lemma, lexicon_state
 
 # Languages whose words carry attached prefixes: cues match inside words there.
 _INFIXED = frozenset({"he", "ar"})
@@ -34,41 +34,43 @@ def _pattern(entry: CueEntry) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=4)
 def _compiled(entries: tuple[CueEntry, ...]):
     patterns = []
-    lemmas: dict[str, str] = {}
+    lemmas: dict[str, tuple[bool, str]] = {}
     for entry in entries:
         if not entry.category or entry.polarity not in ("act", "negation"):
             continue
+        weak = entry.weight < WEAK_CUE
         if entry.match == "lemma":
-            lemmas.setdefault(entry.phrase.casefold(), entry.category)
+            lemmas.setdefault(entry.phrase.casefold(), (weak, entry.category))
         else:
-            patterns.append((_pattern(entry), entry.category))
+            patterns.append((_pattern(entry), weak, entry.category))
     return patterns, lemmas
 
 
 def guess_category(*texts: str) -> tuple[str, str] | None:
     """The category of the first cue met in ``texts`` (a headline before its summary: the
     headline's verb is the event), with the word or phrase that matched; None when none matches.
-    Of two cues starting at the same place, the longer wins ("rejected claims")."""
+    As in the machine coder, a weak cue (weight below WEAK_CUE) counts only where no other is
+    met in the same text; of two cues starting at the same place, the longer wins ("rejected
+    claims")."""
     patterns, lemmas = _compiled(current_cues(lexicon_state()))
     for text in texts:
-        best: tuple[int, int, str, str] | None = None
-        for pattern, category in patterns:
-            match = pattern.search(text)
-            if match and (best is None or (match.start(), -match.end()) < best[:2]):
-                best = (match.start(), -match.end(), category, match.group())
-        if lemmas:
-            lemma_hit = _first_lemma(text, lemmas)
-            if lemma_hit and (best is None or lemma_hit[0] < best[0]):
-                best = lemma_hit
-        if best is not None:
-            return best[2], best[3]
+        hits = [
+            (weak, match.start(), -match.end(), category, match.group())
+            for pattern, weak, category in patterns
+            if (match := pattern.search(text))
+        ]
+        hits.extend(_lemma_hits(text, lemmas))
+        if hits:
+            best = min(hits)
+            return best[3], best[4]
     return None
 
 
-def _first_lemma(text: str, lemmas: dict[str, str]) -> tuple[int, int, str, str] | None:
-    """The first word of ``text`` whose lemma is a (one-word) lemma cue."""
+def _lemma_hits(text: str, lemmas: dict[str, tuple[bool, str]]):
+    """The words of ``text`` whose lemma is a (one-word) lemma cue, as guess_category's hits."""
+    if not lemmas:
+        return
     for match in _WORD.finditer(text):
-        category = lemmas.get(lemma(match.group().casefold()))
-        if category:
-            return match.start(), -match.end(), category, match.group()
-    return None
+        cue = lemmas.get(lemma(match.group().casefold()))
+        if cue:
+            yield cue[0], match.start(), -match.end(), cue[1], match.group()

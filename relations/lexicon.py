@@ -66,6 +66,11 @@ CUE_FIELDS = (
 IDENTITY = ("language", "phrase", "category", "polarity")
 
 
+# Cues weaker than this ("troops", "together", "stop") are tried only after the others, by the
+# machine coder and by the event form's guess alike.
+WEAK_CUE = 0.65
+
+
 @dataclass(frozen=True)
 class CueEntry:
     """One cue as its readers need it (a Cue row's values, without the database)."""

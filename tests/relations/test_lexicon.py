@@ -168,6 +168,17 @@ def test_the_guess_reads_the_table_once_it_has_cues(db, committed):
     assert guess_category("Israel frobnicates Russia") == ("ASSAULT", "frobnicates")
 
 
+def test_a_weak_cue_is_guessed_only_where_no_other_is_met(db, committed):
+    load_lexicon()
+    with committed():
+        Cue.objects.create(language="en", phrase="togethr", category="COOPERATE", weight=0.5)
+        Cue.objects.create(language="en", phrase="frobnicat", category="ASSAULT")
+
+    # The weak cue comes first in the headline, but the clear one is the event.
+    assert guess_category("Togethr, Israel frobnicates Hamas") == ("ASSAULT", "frobnicates")
+    assert guess_category("Israel and Hamas togethr") == ("COOPERATE", "togethr")
+
+
 def test_the_admin_refuses_an_unknown_category_and_an_empty_phrase(admin_client, db):
     url = reverse("admin:relations_cue_add")
     fields = {"language": "en", "match": "prefix", "polarity": "act", "weight": "1.0"}
