@@ -39,6 +39,9 @@ def labelled_cases() -> list[dict]:
 
 
 CASES = labelled_cases()
+# The module's coder is built in the test database: mark the module so that pytest-django
+# creates it even when no other test of the run (or of this xdist worker) asks for one.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
