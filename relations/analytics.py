@@ -177,6 +177,11 @@ def rolling_kinds() -> tuple[str, ...]:
     return tuple(str(kind) for kind in ROLLING_KINDS)
 
 
+# The advisory lock refresh_dyad_days and rebuild_dyad_days hold (two keys, "RW" and 1: apart
+# from the one-key locks the coding stage takes per pair).
+REFRESH_LOCK = (0x5257, 1)
+
+
 def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> None:
     """Recompute the DyadDay rows of these days, their events' PairContribution rows and
     their months' PairMonth rows, from events, interactions and affiliations."""
@@ -185,6 +190,11 @@ def refresh_dyad_days(days: Iterable[dt.date], *, rollup_only: bool = False) -> 
         return
     rollup_filter = "rollup" if rollup_only else "true"
     with transaction.atomic(), connection.cursor() as cursor:
+        # One refresh at a time, to the end of the transaction: two refreshing days of one
+        # month would each delete the month's PairMonth rows and insert them again, and the
+        # second, not seeing the first's rows, would break the unique key (or, on days of
+        # their own, sum a month from DyadDay rows the other has not yet committed).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", REFRESH_LOCK)
         cursor.execute(
             "DELETE FROM relations_dyadday WHERE day = ANY(%(days)s)"
             + (" AND rollup" if rollup_only else ""),
@@ -216,6 +226,7 @@ def rebuild_dyad_days() -> None:
     """Recompute the whole table, and PairContribution's and PairMonth's (after a bulk load
     that sent no signals)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", REFRESH_LOCK)
         cursor.execute("DELETE FROM relations_dyadday")
         cursor.execute("DELETE FROM relations_paircontribution")
         cursor.execute(
