@@ -216,3 +216,24 @@ def test_the_admin_list_shows_polarity_and_match_by_their_codes(admin_client, db
     assert '<td class="field-polarity_code">act</td>' in row
     assert '<td class="field-match_code">prefix</td>' in row
     assert "Codes the category" not in row
+
+
+def test_cues_moved_to_another_category_leave_a_database_seeded_before(db):
+    # The seed files no longer hold the moved cues' old identities; the migration removes the
+    # rows a database seeded before still has, and nothing else.
+    import importlib
+
+    from django.apps import apps
+
+    from relations.lexicon import IDENTITY, read_lexicon
+
+    moved = importlib.import_module("relations.migrations.0012_cues_moved_category")
+    seeded = {tuple(values[name] for name in IDENTITY) for values, _ in read_lexicon()}
+    for phrase, category in moved.MOVED:
+        assert ("en", phrase, category, "act") not in seeded
+        Cue.objects.create(language="en", phrase=phrase, category=category)
+    kept = Cue.objects.create(language="en", phrase="kidnap", category="ASSAULT")
+
+    moved.remove_moved(apps, None)
+
+    assert list(Cue.objects.all()) == [kept]
