@@ -22,12 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from datasketch import MinHash
 from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -75,29 +77,21 @@ SHINGLE_WORDS = 3
 # Enough words to tell a copy from a rewrite; the rest of a long article adds time, not signal.
 SHINGLE_TEXT_CHARS = 3000
 _WORD = re.compile(r"\w+")
-# The MinHash of datasketch 2's default (affine32) scheme with seed 1, written out in numpy so
-# that the stored bands do not depend on the library's version (1.x used another scheme) and a
-# text costs one vectorised pass: CRC-32 hashes each shingle, MurmurHash3's finaliser mixes its
-# bits, and each of the NUM_PERM permutations is h -> a * h + b mod 2^32 (a odd).
-_PERMUTATIONS = np.random.RandomState(1)
-_A = _PERMUTATIONS.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-_B = _PERMUTATIONS.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-del _PERMUTATIONS
+# Stored bands are compared with new ones for as long as the rows live, so the MinHash scheme
+# must not change under them: pyproject pins datasketch 2 (1.x permuted otherwise), and
+# tests/coding/test_stories.py pins the bands of a text.
+# One MinHash per thread, cleared for each text: building one parses its permutations anew,
+# which cost more than hashing a headline. CRC-32 hashes the shingles (the permutations mix
+# its bits); datasketch's default SHA-1 through Python took most of the time.
+_minhashes = threading.local()
 
 
-_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
-
-
-def _minhash(shingles: set[bytes]) -> np.ndarray:
-    """The NUM_PERM minimum hashes (uint32) of a non-empty set of shingles."""
-    shift, first, second_shift, second = _FMIX
-    hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles))
-    hashes ^= hashes >> shift
-    hashes *= first
-    hashes ^= hashes >> second_shift
-    hashes *= second
-    hashes ^= hashes >> shift
-    return (hashes[:, np.newaxis] * _A + _B).min(axis=0)
+def _minhash() -> MinHash:
+    minhash = getattr(_minhashes, "minhash", None)
+    if minhash is None:
+        minhash = _minhashes.minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)
+    minhash.clear()
+    return minhash
 
 
 def family_of(category: str) -> str:
@@ -110,9 +104,13 @@ def text_bands(text: str) -> list[int]:
     words = _WORD.findall(text[:SHINGLE_TEXT_CHARS].casefold())
     if len(words) < SHINGLE_WORDS:
         return []
-    grams = zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False)
-    shingles = {" ".join(gram).encode() for gram in grams}
-    rows = _minhash(shingles).reshape(BANDS, -1)
+    shingles = {
+        " ".join(words[i : i + SHINGLE_WORDS]).encode()
+        for i in range(len(words) - SHINGLE_WORDS + 1)
+    }
+    minhash = _minhash()
+    minhash.update_batch(shingles)
+    rows = np.asarray(minhash.hashvalues).reshape(BANDS, -1)
     return [
         int.from_bytes(
             hashlib.blake2b(bytes([band]) + row.tobytes(), digest_size=8).digest(),
