@@ -13,13 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.db import transaction
-
-from coding.coder import Coder, Lexicon, RollUp
-from ingest.matching import build_gazetteer
-from relations.lexicon import seed_cues
-from relations.models import Actor
-from relations.seeding import load_relations_seeds
 
 LABELLED = Path(__file__).parent / "labelled"
 DAY = dt.date(2023, 10, 26)
@@ -42,17 +35,6 @@ CASES = labelled_cases()
 # The module's coder is built in the test database: mark the module so that pytest-django
 # creates it even when no other test of the run (or of this xdist worker) asks for one.
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def seed_coder(django_db_setup, django_db_blocker):
-    """(a coder of the seed actors and lexicon, actor id → slug)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_relations_seeds()
-        coder = Coder(Lexicon(seed_cues()), build_gazetteer(), RollUp.from_database())
-        slugs = dict(Actor.objects.values_list("id", "slug"))
-        transaction.set_rollback(True)
-    return coder, slugs
 
 
 def coded(seed_coder, case) -> set[tuple[str, str, str, str]]:

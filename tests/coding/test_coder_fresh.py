@@ -16,13 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.db import transaction
 
-from coding.coder import Coder, Lexicon, RollUp
-from ingest.matching import build_gazetteer
-from relations.lexicon import seed_cues
-from relations.models import Actor
-from relations.seeding import load_relations_seeds
 from tests.coding.test_coder import NOTHING_GROUPS, coded, scores
 
 FRESH = Path(__file__).parent / "labelled"
@@ -48,17 +42,6 @@ SECOND = fresh_cases("fresh2", ("ru", "he", "ar"))
 # The coder fixture needs the test database, which pytest-django sets up only for a run with a
 # test that asks for it (so this file also runs on its own).
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def seed_coder(django_db_setup, django_db_blocker):
-    """(a coder of the seed actors and lexicon, actor id → slug), as in test_coder.py."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_relations_seeds()
-        coder = Coder(Lexicon(seed_cues()), build_gazetteer(), RollUp.from_database())
-        slugs = dict(Actor.objects.values_list("id", "slug"))
-        transaction.set_rollback(True)
-    return coder, slugs
 
 
 def report(seed_coder, cases: list[dict]) -> str:
