@@ -63,12 +63,18 @@ def note_story_saved(sender, instance, raw=False, **kwargs) -> None:
         _after_commit(tasks.story_changed, instance.pk)
 
 
+# Story ids per message when the coding stage announces stories in bulk.
+STORIES_PER_TASK = 500
+
+
 def note_stories_changed(sender, story_ids, **kwargs) -> None:
-    """The coding stage writes stories in bulk (no post_save) and says which after commit."""
+    """The coding stage writes stories in bulk (no post_save) and says which after commit:
+    one task per STORIES_PER_TASK stories, not one per story (the sends cost the stage)."""
     from alerts import tasks
 
-    for story_id in story_ids:
-        _after_commit(tasks.story_changed, story_id)
+    story_ids = sorted(set(story_ids))
+    for start in range(0, len(story_ids), STORIES_PER_TASK):
+        _after_commit(tasks.stories_changed, story_ids[start : start + STORIES_PER_TASK])
 
 
 def note_actor_before_save(sender, instance, raw=False, **kwargs) -> None:

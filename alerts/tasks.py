@@ -54,6 +54,15 @@ def story_changed(story_id: int) -> int:
     return len(told)
 
 
+@shared_task(name="alerts.tasks.stories_changed")
+def stories_changed(story_ids: list[int]) -> int:
+    """Stories the coding stage wrote in bulk, told as story_changed tells one, with one
+    delivery plan for all of them."""
+    told = {watchlist for story_id in story_ids for watchlist in triggers.notify_story(story_id)}
+    _deliver(told)
+    return len(told)
+
+
 @shared_task(name="alerts.tasks.actors_changed")
 def actors_changed(actor_ids: list[int]) -> int:
     """Actors deleted or renamed: pause the watchlists whose saved pages no longer read."""

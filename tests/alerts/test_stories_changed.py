@@ -1,7 +1,7 @@
 """Stories the coding stage writes in bulk reach the watchlists: the stage writes them with SQL
 (no post_save) and sends coding.stories.stories_changed once the batch commits;
-alerts.signals.note_stories_changed queues alerts.tasks.story_changed for each story after
-the commit.
+alerts.signals.note_stories_changed queues alerts.tasks.stories_changed after the commit, one
+task for up to STORIES_PER_TASK stories.
 
 No worker: Celery runs a queued task at once in this process (``task_always_eager``), so the
 test sees the notification the task writes. (The beat's sweep also finds such stories, but it
@@ -9,9 +9,13 @@ is not run here: only the hook can tell the watchlist.)"""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from django.utils import timezone
 
+from alerts import signals
 from alerts.forms import create_watchlist
 from alerts.models import Notification
 from coding import stories
@@ -75,3 +79,21 @@ def test_the_signal_tells_of_the_stories_it_names_and_of_no_other(
         stories.stories_changed.send(sender=Story, story_ids=[named.pk])
 
     assert list(Notification.objects.values_list("story", flat=True)) == [named.pk]
+
+
+def test_stories_announced_in_bulk_travel_several_to_a_message(
+    pair_watchlist, russia, israel, committed, broker, monkeypatch
+):
+    # Through the real queue (no worker): one message per STORIES_PER_TASK stories, not one
+    # per story; each message names its stories.
+    monkeypatch.setattr(signals, "STORIES_PER_TASK", 2)
+    ids = [StoryFactory(source=russia, target=israel, outlets=1).pk for _ in range(5)]
+    broker.delete("celery")
+
+    with committed():
+        stories.stories_changed.send(sender=Story, story_ids=ids + ids[:2])
+
+    messages = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
+    assert [m["headers"]["task"] for m in messages] == ["alerts.tasks.stories_changed"] * 3
+    named = [id_ for m in messages for id_ in json.loads(base64.b64decode(m["body"]))[0][0]]
+    assert sorted(named) == sorted(ids)
