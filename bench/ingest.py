@@ -165,10 +165,10 @@ def main() -> None:
 
 
 def drop_queued_tasks() -> int:
-    """Take back the tasks this run queued (the alerts' stories_changed, one per coded
-    poll that changed stories): no worker runs here, and the benchmarks' Redis database is shared, so the
-    worker of the next benchmark (bench/load.py) would otherwise work through thousands of
-    stale tasks before its own. Only this process's messages (their origin) are removed."""
+    """Take back the tasks this run queued (the alerts' stories_changed, one per coded poll
+    that changed stories): no worker runs here, and the benchmarks' Redis database is shared,
+    so the worker of the next benchmark (bench/load.py) would otherwise work through thousands
+    of stale tasks before its own. Only this process's messages (their origin) are removed."""
     import json
 
     import redis
