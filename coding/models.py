@@ -73,8 +73,10 @@ class Story(models.Model):
 class Suggestion(models.Model):
     """One coded interaction in one article."""
 
+    # No index of its own: suggestion_unique (article, source, target, category) leads with
+    # it, and every index more is one more write for each suggestion the stage inserts.
     article = models.ForeignKey(
-        "ingest.Article", on_delete=models.CASCADE, related_name="suggestions"
+        "ingest.Article", on_delete=models.CASCADE, related_name="suggestions", db_index=False
     )
     # Rolled up (a minister to their state, valid on the article's date) where an analyst
     # would expect it; the actors as named in the text are kept beside.

@@ -311,3 +311,23 @@ def test_storing_hands_on_new_articles_naming_an_actor_and_every_changed_one(cas
         feed, [entry("a", "Moscow talks again"), entry("b", "Weather, later")], fetched_at=published
     )
     assert sorted(second.article_ids) == sorted(Article.objects.values_list("pk", flat=True))
+
+
+def test_an_articles_suggestions_are_found_through_the_unique_key_alone():
+    # Each index on the table is one more write per inserted suggestion: the article has no
+    # index of its own, as the unique key (article first) serves every lookup by article.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s", [Suggestion._meta.db_table]
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT id FROM {Suggestion._meta.db_table} WHERE article_id = ANY(%s)",
+            [[1, 2, 3]],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert not [index for index in indexes if index.endswith("(article_id)")]
+    assert "suggestion_unique" in plan
