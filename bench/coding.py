@@ -26,7 +26,14 @@ import statistics
 import sys
 import time
 
-from common import ROOT, median_seconds, report, setup_django, vacuum_analyze
+from common import (
+    ROOT,
+    drop_queued_tasks,
+    median_seconds,
+    report,
+    setup_django,
+    vacuum_analyze,
+)
 from corpus import content_type_for
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "realworld"
@@ -53,6 +60,7 @@ def main() -> None:
     coder_speed(articles, options.runs)
     stage_speed(articles, options.runs)
     assign_scaling(options.full, options.runs)
+    report("queued_tasks_dropped", drop_queued_tasks())
 
 
 def add_synthetic_aliases(total: int) -> None:

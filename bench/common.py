@@ -102,3 +102,31 @@ def vacuum_analyze(*tables: str) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}" if tables else "VACUUM ANALYZE")
+
+
+CELERY_QUEUE = "celery"  # Celery's default queue, a Redis list on the broker
+
+
+def drop_queued_tasks() -> int:
+    """Take back the tasks this process queued (the alerts' stories_changed, one per coding
+    call that changed stories): no worker runs in a benchmark, and the benchmarks' Redis
+    database is shared, so the worker of a later one (bench/load.py) would otherwise work
+    through thousands of stale tasks before its own. Only this process's messages (their
+    origin) are removed; returns how many."""
+    import json
+
+    import redis
+    from celery.utils.nodenames import anon_nodename
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    origin = anon_nodename()
+    dropped = 0
+    for raw in client.lrange(CELERY_QUEUE, 0, -1):
+        try:
+            headers = json.loads(raw)["headers"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if headers.get("origin") == origin:
+            dropped += client.lrem(CELERY_QUEUE, 1, raw)
+    return dropped

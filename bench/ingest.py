@@ -30,7 +30,13 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import interleaved_medians, report, setup_django, vacuum_analyze
+from common import (
+    drop_queued_tasks,
+    interleaved_medians,
+    report,
+    setup_django,
+    vacuum_analyze,
+)
 from feedserver import FeedServer, build_feed
 
 
@@ -162,33 +168,6 @@ def main() -> None:
     report("pipeline_vs_reader", ratio("pipeline", "reader"))
     report("repoll_vs_http_get", ratio("repoll", "http_get"))
     report("queued_tasks_dropped", drop_queued_tasks())
-
-
-def drop_queued_tasks() -> int:
-    """Take back the tasks this run queued (the alerts' stories_changed, one per coded poll
-    that changed stories): no worker runs here, and the benchmarks' Redis database is shared,
-    so the worker of the next benchmark (bench/load.py) would otherwise work through thousands
-    of stale tasks before its own. Only this process's messages (their origin) are removed."""
-    import json
-
-    import redis
-    from celery.utils.nodenames import anon_nodename
-    from django.conf import settings
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    origin = anon_nodename()
-    dropped = 0
-    for raw in client.lrange(CELERY_QUEUE, 0, -1):
-        try:
-            headers = json.loads(raw)["headers"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        if headers.get("origin") == origin:
-            dropped += client.lrem(CELERY_QUEUE, 1, raw)
-    return dropped
-
-
-CELERY_QUEUE = "celery"  # Celery's default queue, a Redis list on the broker
 
 
 def expect(condition: bool, problem: str) -> None:
