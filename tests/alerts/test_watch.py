@@ -15,6 +15,11 @@ from tests.alerts.support import publish_event
 pytestmark = pytest.mark.django_db
 
 
+def form_data(saved_url: str, **fields) -> dict:
+    """What the watchlist page's form posts: new events on, three outlets, and ``fields``."""
+    return {"saved_url": saved_url, "on_new_event": "on", "story_min_outlets": 3, **fields}
+
+
 @pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
@@ -111,15 +116,13 @@ def test_the_list_shows_only_ones_own(owner_client, owner, stranger, russia, isr
 
 def test_editing_rereads_the_filters_and_guards_the_webhook(owner_client, owner, russia, israel):
     watchlist = create_watchlist(owner, "/actors/russia/")
-    data = {
-        "name": "Israel now",
-        "saved_url": "/actors/israel/",
-        "on_new_event": "on",
-        "story_min_outlets": 3,
-        "shift_threshold": 5,
-        "email": "daily",
-        "webhook_url": "http://127.0.0.1:9/hook",
-    }
+    data = form_data(
+        "/actors/israel/",
+        name="Israel now",
+        shift_threshold=5,
+        email="daily",
+        webhook_url="http://127.0.0.1:9/hook",
+    )
     refused = owner_client.post(f"/watch/{watchlist.pk}/", data)
     assert refused.status_code == 400
     assert "Webhooks cannot be sent there" in refused.content.decode()
@@ -245,14 +248,9 @@ def test_a_watchlist_of_another_scope_saves_without_the_hidden_shift_settings(
     watchlist = create_watchlist(owner, "/actors/russia/")
     page = owner_client.get(f"/watch/{watchlist.pk}/").content.decode()
     assert 'name="shift_threshold"' not in page
-    data = {
-        "name": "The pair",
-        "saved_url": "/relations/russia/israel/",
-        "on_new_event": "on",
-        "story_min_outlets": 3,
-        "email": "daily",
-        "address": owner.email,
-    }
+    data = form_data(
+        "/relations/russia/israel/", name="The pair", email="daily", address=owner.email
+    )
     response = owner_client.post(f"/watch/{watchlist.pk}/", data)
     assert response.status_code == 302, response.content.decode()
     watchlist.refresh_from_db()
@@ -265,14 +263,7 @@ def test_the_owner_sets_the_mail_address_on_the_watchlist_page(owner_client, own
     owner.email = ""
     owner.save(update_fields=["email"])
     watchlist = create_watchlist(owner, "/actors/russia/")
-    data = {
-        "name": "Russia",
-        "saved_url": "/actors/russia/",
-        "on_new_event": "on",
-        "story_min_outlets": 3,
-        "email": "immediate",
-        "address": "",
-    }
+    data = form_data("/actors/russia/", name="Russia", email="immediate", address="")
     refused = owner_client.post(f"/watch/{watchlist.pk}/", data)
     assert refused.status_code == 400
     assert "Give an address for the mail" in refused.content.decode()
