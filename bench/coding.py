@@ -221,7 +221,14 @@ def place_one_seconds(total: int, runs: int) -> float:
                 feed=feed, guid=f"new-{total}-{run}", published_at=seen, content_hash="x"
             )
             started = time.perf_counter()
-            suggestion = Suggestion.objects.create(
+            bands = [random.getrandbits(63) for _ in range(stories.BANDS)]
+            # As the stage does: placed first, then written once with its story.
+            member = stories.Member(
+                (article.pk,), source_id, target_id, "ACCUSE", "statement", seen, bands
+            )
+            stories.lock_pairs(cursor, [member.key])
+            placement = stories.place(cursor, [member])
+            Suggestion.objects.create(
                 article=article,
                 source_id=source_id,
                 target_id=target_id,
@@ -233,20 +240,9 @@ def place_one_seconds(total: int, runs: int) -> float:
                 confidence=0.6,
                 quote="New.",
                 cue="accused",
-                bands=[random.getrandbits(63) for _ in range(stories.BANDS)],
+                bands=bands,
+                story_id=placement.assigned[member.ref],
             )
-            member = stories.Member(
-                suggestion.pk,
-                article.pk,
-                source_id,
-                target_id,
-                "ACCUSE",
-                "statement",
-                seen,
-                suggestion.bands,
-            )
-            stories.lock_pairs(cursor, [member.key])
-            placement = stories.place(cursor, [member])
             stories.refresh(cursor, placement.story_ids)
             samples.append(time.perf_counter() - started)
             transaction.set_rollback(True)

@@ -192,11 +192,11 @@ def article_text(summary: str, content_html: str) -> str:
 def _write(
     cursor, article_ids: list[int], found: list[_Coded], version: str, summary: CodingSummary
 ) -> set[int]:
-    """Upsert the batch's suggestions, remove the pending ones no longer found, and place the
-    new ones in stories, under the locks of every pair they touch. Returns the stories that
-    changed (some may have been deleted, left empty)."""
+    """Place the batch's new suggestions in stories, upsert every suggestion (a new one with
+    its story), and remove the pending ones no longer found, under the locks of every pair
+    they touch. Returns the stories that changed (some may have been deleted, left empty)."""
     cursor.execute(_EXISTING_SQL, [article_ids])
-    existing = cursor.fetchall()
+    existing = {(article_id, *key): story_id for article_id, *key, story_id in cursor.fetchall()}
     keys = {
         stories.pair_key(
             item.coded.source_id, item.coded.target_id, stories.family_of(item.coded.category)
@@ -209,40 +209,37 @@ def _write(
     }
     stories.lock_pairs(cursor, keys)
 
+    # What has no story yet (new rows; rows whose story was deleted) is placed before it is
+    # written, so each row is written once. Should another worker have written one of these
+    # rows meanwhile, the upsert keeps its story, and a story opened here for it alone is
+    # left empty and deleted by the refresh.
+    placement = stories.place(
+        cursor,
+        [
+            stories.Member(
+                ref=item.row_key,
+                source_id=item.coded.source_id,
+                target_id=item.coded.target_id,
+                category=item.coded.category,
+                kind=item.coded.kind,
+                seen=item.article["published_at"],
+                bands=item.bands,
+            )
+            for item in found
+            if existing.get(item.row_key) is None
+        ],
+    )
+    summary.stories_new = placement.opened
+    summary.joined = placement.joined
     touched: set[int] = set()
-    placed: list[stories.Member] = []
     if found:
-        by_key = {item.row_key: item for item in found}
-        cursor.execute(_UPSERT_SQL, _upsert_params(found, version))
-        for (
-            suggestion_id,
-            article_id,
-            source_id,
-            target_id,
-            category,
-            story_id,
-            inserted,
-        ) in cursor.fetchall():
+        cursor.execute(_UPSERT_SQL, _upsert_params(found, version, placement.assigned))
+        for story_id, inserted in cursor.fetchall():
             if inserted:
                 summary.created += 1
             else:
                 summary.updated += 1
-            if story_id is not None:
-                touched.add(story_id)
-                continue
-            item = by_key[(article_id, source_id, target_id, category)]
-            placed.append(
-                stories.Member(
-                    suggestion_id=suggestion_id,
-                    article_id=article_id,
-                    source_id=source_id,
-                    target_id=target_id,
-                    category=category,
-                    kind=item.coded.kind,
-                    seen=item.article["published_at"],
-                    bands=item.bands,
-                )
-            )
+            touched.add(story_id)
     # Only articles coded before can have suggestions this coding no longer finds: a batch of
     # new articles (most of them) skips the statement.
     coded_before = sorted({article_id for article_id, *_ in existing})
@@ -251,11 +248,8 @@ def _write(
         cursor.execute(_REMOVE_SQL, [coded_before, *_key_columns(found)])
         removed = cursor.fetchall()
     summary.removed = len(removed)
-    touched |= {story_id for (story_id,) in removed if story_id is not None}
-    placement = stories.place(cursor, placed)
-    summary.stories_new = placement.opened
-    summary.joined = placement.joined
-    changed = touched | placement.story_ids
+    touched |= {story_id for (story_id,) in removed}
+    changed = (touched | placement.story_ids) - {None}
     stories.refresh(cursor, changed)
     return changed
 
@@ -265,8 +259,9 @@ def _key_columns(found: list[_Coded]) -> list[list]:
     return [list(column) for column in zip(*keys, strict=True)] if keys else [[], [], [], []]
 
 
-def _upsert_params(found: list[_Coded], version: str) -> list:
-    """_UPSERT_SQL's parameters: one array per column of ``_COLUMNS``, a value per row."""
+def _upsert_params(found: list[_Coded], version: str, assigned: dict[tuple, int]) -> list:
+    """_UPSERT_SQL's parameters: one array per column of ``_COLUMNS``, a value per row.
+    ``assigned``: the story each placed row's key was given."""
     batch = {
         "status": ReviewStatus.PENDING.value,
         "lexicon_version": version,
@@ -276,6 +271,8 @@ def _upsert_params(found: list[_Coded], version: str) -> list:
     for column in _COLUMNS:
         if column in batch:
             columns.append([batch[column]] * len(found))
+        elif column == _STORY_COLUMN:
+            columns.append([assigned.get(item.row_key) for item in found])
         elif column in _ROW_VALUES:
             columns.append([_ROW_VALUES[column](item) for item in found])
         else:
@@ -301,14 +298,13 @@ _STORY = connection.ops.quote_name(Story._meta.db_table)
 _CODING = connection.ops.quote_name(ArticleCoding._meta.db_table)
 
 _EXISTING_SQL = (
-    f"SELECT article_id, source_id, target_id, category FROM {_SUGGESTION} "
+    f"SELECT article_id, source_id, target_id, category, story_id FROM {_SUGGESTION} "
     "WHERE article_id = ANY(%s)"
 )
 
-# The columns the stage writes: every concrete field of Suggestion but these (the row's id;
-# its story, which stories.place sets once the row is written), so that a field added to the
-# model is written here, or named here, rather than forgotten.
-_NOT_WRITTEN = frozenset({"id", "story"})
+# The columns the stage writes: every concrete field of Suggestion but the row's id, so that a
+# field added to the model is written here, or named here, rather than forgotten.
+_NOT_WRITTEN = frozenset({"id"})
 _COLUMNS = tuple(
     field.column for field in Suggestion._meta.concrete_fields if field.name not in _NOT_WRITTEN
 )
@@ -323,9 +319,13 @@ _KEY_COLUMNS = tuple(
 _INSERTED_ONLY = ("status",)
 # Rewritten with every change, and not a change by themselves.
 _STAMPS = ("lexicon_version", "coded_at")
+# Set by placing: a row keeps the story it has, and takes the one placing gave it if none.
+_STORY_COLUMN = Suggestion._meta.get_field("story").column
 # What the coder writes: the rest. (status and story belong to review and placing.)
 _CODED_COLUMNS = tuple(
-    column for column in _COLUMNS if column not in (*_KEY_COLUMNS, *_INSERTED_ONLY, *_STAMPS)
+    column
+    for column in _COLUMNS
+    if column not in (*_KEY_COLUMNS, *_INSERTED_ONLY, *_STAMPS, _STORY_COLUMN)
 )
 # A row's value of a column, where it is not the coded interaction's attribute of that name
 # (status and the stamps are the batch's).
@@ -341,7 +341,7 @@ _ROW_VALUES: dict[str, Callable[[_Coded], object]] = {
 def check_columns(columns: Iterable[str]) -> None:
     """Refuse (at import) a Suggestion column the stage would not know how to fill."""
     coded = {field.name for field in dataclasses.fields(Coded)}
-    unknown = set(columns) - set(_ROW_VALUES) - coded - {*_INSERTED_ONLY, *_STAMPS}
+    unknown = set(columns) - set(_ROW_VALUES) - coded - {*_INSERTED_ONLY, *_STAMPS, _STORY_COLUMN}
     if unknown:
         raise ImproperlyConfigured(
             f"coding.stage does not know what to write in {Suggestion.__name__}'s "
@@ -384,13 +384,13 @@ SELECT {
 FROM unnest({", ".join(f"%s::{passed}[]" for passed, _ in _TYPES.values())})
      AS coded({", ".join(_COLUMNS)})
 ON CONFLICT ON CONSTRAINT suggestion_unique DO UPDATE SET
-    {", ".join(f"{column} = EXCLUDED.{column}" for column in (*_CODED_COLUMNS, *_STAMPS))}
+    {", ".join(f"{column} = EXCLUDED.{column}" for column in (*_CODED_COLUMNS, *_STAMPS))},
+    {_STORY_COLUMN} = coalesce(suggestion.{_STORY_COLUMN}, EXCLUDED.{_STORY_COLUMN})
 WHERE NOT ({_FROZEN})
   AND (suggestion.story_id IS NULL
        OR ({", ".join(f"suggestion.{column}" for column in _CODED_COLUMNS)})
           IS DISTINCT FROM ({", ".join(f"EXCLUDED.{column}" for column in _CODED_COLUMNS)}))
-RETURNING suggestion.id, suggestion.article_id, suggestion.source_id, suggestion.target_id,
-          suggestion.category, suggestion.story_id, (suggestion.xmax = 0) AS inserted
+RETURNING suggestion.story_id, (suggestion.xmax = 0) AS inserted
 """
 _REMOVE_SQL = f"""
 DELETE FROM {_SUGGESTION} AS suggestion

@@ -146,10 +146,11 @@ def _lock_number(key: tuple[int, int, str]) -> int:
 
 @dataclass
 class Member:
-    """A suggestion to place: what placing it needs to know."""
+    """A suggestion to place, before it is written: what placing it needs to know. ``ref``
+    names it to the caller (the stage uses the suggestion's unique key), and orders members
+    of the same date."""
 
-    suggestion_id: int
-    article_id: int
+    ref: tuple
     source_id: int
     target_id: int
     category: str
@@ -198,11 +199,15 @@ class Placement:
     opened: int = 0  # new stories
     joined: int = 0  # suggestions that joined a story already there
     story_ids: set[int] = field(default_factory=set)  # every story that gained a member
+    assigned: dict[tuple, int] = field(default_factory=dict)  # member ref → its story
 
 
 def place(cursor, members: list[Member]) -> Placement:
-    """Put each member in a story: the story of a near-duplicate text, else the nearest in
-    time of its key, else a new one. The caller holds ``lock_pairs`` for the members' keys.
+    """Choose each member's story: the story of a near-duplicate text, else the nearest in
+    time of its key, else a new one (inserted here). The caller holds ``lock_pairs`` for the
+    members' keys, and writes each suggestion with the story ``Placement.assigned`` gives it:
+    placing before writing writes each row once, where setting its story afterwards would
+    write every row (and all its indexes) twice.
 
     Stored near-duplicates are looked up only for members that no stored story of their key
     could take (their use is to reach beyond the window): a wire story in a hundred feeds
@@ -211,7 +216,7 @@ def place(cursor, members: list[Member]) -> Placement:
     placement = Placement()
     if not members:
         return placement
-    members = sorted(members, key=lambda member: (member.seen, member.suggestion_id))
+    members = sorted(members, key=lambda member: (member.seen, member.ref))
     by_key: dict[tuple, list[_Candidate]] = defaultdict(list)
     known: dict[int, _Candidate] = {}
 
@@ -241,21 +246,20 @@ def place(cursor, members: list[Member]) -> Placement:
     _insert_stories(opened)
     placement.opened = len(opened)
     placement.joined = len(members) - len(opened)
-    assignments = [
-        (member.suggestion_id, story.story_id)
+    placement.assigned = {
+        member.ref: story.story_id
         for candidates in by_key.values()
         for story in candidates
         for member in story.members
-    ]
-    cursor.execute(_ASSIGN_SQL, [list(column) for column in zip(*assignments, strict=True)])
-    placement.story_ids = {story_id for _, story_id in assignments}
+    }
+    placement.story_ids = set(placement.assigned.values())
     return placement
 
 
 def _near_duplicate(member, copies, known, band_owner) -> _Candidate | None:
     """The story a near-duplicate of the member's text is already in (stored, or placed
     earlier in this batch), if any."""
-    for story_id in copies.get(member.suggestion_id, ()):
+    for story_id in copies.get(member.ref, ()):
         if story_id in known:
             return known[story_id]
     for band in member.bands:
@@ -301,8 +305,8 @@ def stories_near_params(rows: list[tuple]) -> dict:
 
 def _near_duplicate_stories(
     cursor, members: list[Member]
-) -> tuple[dict[int, list[int]], list[_Candidate]]:
-    """Suggestion id → the pending stories (same key, within NEAR_DUPLICATE_SPAN) of stored
+) -> tuple[dict[tuple, list[int]], list[_Candidate]]:
+    """Member ref → the pending stories (same key, within NEAR_DUPLICATE_SPAN) of stored
     suggestions whose text shares an LSH band with its article's; and those stories. One
     probe per distinct text and key (a wire copy in many feeds of the batch is one)."""
     probes: dict[tuple, list[Member]] = defaultdict(list)
@@ -327,14 +331,14 @@ def _near_duplicate_stories(
         + [list(SYMMETRIC_FAMILIES), ReviewStatus.PENDING],
     )
     groups = list(probes.values())
-    found: dict[int, list[int]] = defaultdict(list)
+    found: dict[tuple, list[int]] = defaultdict(list)
     stories: dict[int, _Candidate] = {}
     for number, story_id, source_id, target_id, family, first, last in cursor.fetchall():
         for member in groups[number]:
             if first >= member.seen - NEAR_DUPLICATE_SPAN and last <= member.seen + (
                 NEAR_DUPLICATE_SPAN
             ):
-                found[member.suggestion_id].append(story_id)
+                found[member.ref].append(story_id)
         stories[story_id] = _Candidate(
             pair_key(source_id, target_id, family), first, last, story_id=story_id
         )
@@ -448,7 +452,7 @@ WITH wanted AS MATERIALIZED (
                          %s::timestamptz[], %s::timestamptz[])
          AS wanted(probe, source_id, target_id, family, bands, low, high)
 ), copy AS MATERIALIZED (
-    -- A suggestion of this batch has no story yet: only stored reports are found. (Written
+    -- Only stored reports in a story count (this batch's are not written yet). (Written
     -- with coalesce so that no index on story_id offers itself in place of the bands'.)
     SELECT wanted.*, other.story_id
     FROM wanted CROSS JOIN LATERAL (
@@ -467,11 +471,6 @@ JOIN {_STORY} AS story
           AND story.source_id = copy.target_id AND story.target_id = copy.source_id))
  AND story.first_seen >= copy.low AND story.last_seen <= copy.high
 WHERE story.status = %s
-"""
-_ASSIGN_SQL = f"""
-UPDATE {_SUGGESTION} AS suggestion SET story_id = assigned.story_id
-FROM unnest(%s::bigint[], %s::bigint[]) AS assigned(suggestion_id, story_id)
-WHERE suggestion.id = assigned.suggestion_id
 """
 # Outlets: an article's feed, or for a copy of another feed's article (duplicate_of) that
 # article's feed, so a syndicated story counts its outlet once. Confidence: the chance that

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from coding import stage, stories
 from coding.models import ArticleCoding, ReviewStatus, Story, Suggestion
@@ -87,10 +88,10 @@ def test_every_column_the_coder_fills_is_written_as_it_said(cast):
     assert len(row["bands"]) == stories.BANDS and row["coded_at"] is not None
 
 
-def test_the_stage_writes_every_suggestion_field_but_its_id_and_story():
+def test_the_stage_writes_every_suggestion_field_but_its_id():
     columns = {field.column for field in Suggestion._meta.concrete_fields}
 
-    assert set(stage._COLUMNS) == columns - {"id", "story_id"}
+    assert set(stage._COLUMNS) == columns - {"id"}
     stage.check_columns(stage._COLUMNS)
     # A field added to the model that the stage cannot fill stops it at import.
     with pytest.raises(ImproperlyConfigured, match="reviewed_note"):
@@ -111,6 +112,44 @@ def test_a_second_run_with_nothing_changed_changes_nothing(cast):
     assert coder.calls == []
     assert list(Suggestion.objects.values()) == before
     assert list(Story.objects.values()) == stories_before
+
+
+def test_each_new_suggestion_is_written_once_with_its_story(cast):
+    # Placed before it is written: no second write of every row (and of its ten indexes)
+    # to set the story afterwards.
+    reports = [article(f"Russia accuses Israel {n}") for n in range(3)]
+    script = {a.title: [coded(cast["russia"], cast["israel"], "ACCUSE")] for a in reports}
+
+    summary = code_articles([a.pk for a in reports], coder=ScriptedCoder(script))
+
+    assert summary.created == 3
+    assert Suggestion.objects.filter(story__isnull=True).count() == 0
+    assert written(Suggestion) == (3, 0)  # (inserted, updated) in this transaction
+
+
+def test_a_suggestion_whose_story_was_deleted_is_placed_again(cast):
+    first = article("Russia accuses Israel")
+    script = {first.title: [coded(cast["russia"], cast["israel"], "ACCUSE")]}
+    code_articles([first.pk], coder=ScriptedCoder(script))
+    Story.objects.all().delete()  # an editor cleared the queue: the suggestion keeps no story
+    assert Suggestion.objects.get().story is None
+    Article.objects.filter(pk=first.pk).update(content_hash="edited")
+
+    summary = code_articles([first.pk], coder=ScriptedCoder(script))
+
+    suggestion = Suggestion.objects.get()
+    assert suggestion.story is not None and summary.stories_new == 1
+    assert suggestion.story.article_count == 1
+
+
+def written(model) -> tuple[int, int]:
+    """Rows of ``model``'s table inserted and updated so far in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+            [model._meta.db_table],
+        )
+        return cursor.fetchone()
 
 
 def test_a_changed_article_is_coded_again(cast):
