@@ -241,6 +241,8 @@ VERB_PREFIXES = {
 ARABIC_ARTICLES = ("ال", "وال", "بال", "فال", "كال", "لل")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _CYRILLIC_WORD = re.compile("[\u0400-\u04ff]")
+# Cyrillic, Hebrew or Arabic: the script that decides a sentence's rules (``_language_of``).
+_SCRIPT_LETTER = re.compile("[\u0400-\u04ff\u0590-\u06ff]")
 _CLAUSE_BREAK = re.compile("[,;:—–()]|\\s-\\s")
 
 
@@ -323,13 +325,17 @@ class Lexicon:
 
     def hits(self, words: Words) -> list[Hit]:
         """Every cue in the text, overlaps resolved longest first."""
+        if self.automaton is None:
+            return []
+        matched = []  # (start, end) in ``words.folded``, and the key's entries
+        for end, (length, entries) in self.automaton.iter(words.folded):
+            stop = end if entries[0].match != "prefix" else end + 1
+            matched.append((end - length + 2, stop, entries))
+        if not matched:
+            return []
         found: list[tuple[int, int, CueEntry]] = []
-        if self.automaton is not None:
-            for end, (length, entries) in self.automaton.iter(words.folded):
-                start = end - length + 2
-                stop = end if entries[0].match != "prefix" else end + 1
-                span = words.span(start, stop)
-                found.extend((*span, entry) for entry in entries)
+        for (start, end), (_, _, entries) in zip(words.spans_of(matched), matched, strict=True):
+            found.extend((start, end, entry) for entry in entries)
         return _without_overlaps(found)
 
     def lemma_hits(self, words: Words, first: int, last: int) -> list[Hit]:
@@ -337,9 +343,10 @@ class Lexicon:
         if not self.lemmas:
             return []
         text = words.original
+        starts, ends, _, _ = words.places
         found = []
         for index in range(first, last):
-            word = text[words.starts[index] : words.ends[index]].casefold()
+            word = text[starts[index] : ends[index]].casefold()
             if not _CYRILLIC_WORD.match(word):
                 continue
             for lemmas, entry in self.lemmas.get(morphology.lemma(word), ()):
@@ -347,11 +354,11 @@ class Lexicon:
                 if end > last:
                     continue
                 following = (
-                    morphology.lemma(text[words.starts[i] : words.ends[i]].casefold())
+                    morphology.lemma(text[starts[i] : ends[i]].casefold())
                     for i in range(index + 1, end)
                 )
                 if all(a == b for a, b in zip(lemmas[1:], following, strict=False)):
-                    found.append((words.starts[index], words.ends[end - 1], entry))
+                    found.append((starts[index], ends[end - 1], entry))
         return [Hit(*hit) for hit in found]
 
 
@@ -359,8 +366,11 @@ def _without_overlaps(found: list[tuple[int, int, CueEntry]]) -> list[Hit]:
     found.sort(key=lambda hit: (hit[0] - hit[1], hit[0]))
     chosen: list[tuple[int, int, CueEntry]] = []
     for hit in found:
-        same_span = [c for c in chosen if c[0] == hit[0] and c[1] == hit[1]]
-        if same_span or not any(c[0] < hit[1] and hit[0] < c[1] for c in chosen):
+        start, end = hit[0], hit[1]
+        # Entries of the same span are all kept; others only where nothing chosen overlaps.
+        if any(c[0] == start and c[1] == end for c in chosen) or not any(
+            c[0] < end and start < c[1] for c in chosen
+        ):
             chosen.append(hit)
     chosen.sort(key=lambda hit: hit[0])
     return [Hit(*hit) for hit in chosen]
@@ -554,14 +564,16 @@ class _Sentence:
         self.text = article[start:end]
         # The script decides the rules when a feed mislabels its language.
         self.language = _language_of(self.text, language)
-        word_starts = words.starts
-        self.first_word = bisect.bisect_left(word_starts, start)
-        self.last_word = bisect.bisect_left(word_starts, end)
+        # Where the article's words start and end (the lists themselves, looked up once).
+        self.starts, self.ends, _, _ = words.places
+        word_starts, bisect_left = self.starts, bisect.bisect_left
+        self.first_word = bisect_left(word_starts, start)
+        self.last_word = bisect_left(word_starts, end)
         self.mentions = []
         for span in spans:
             named, alias = span.actors[0]
-            first = bisect.bisect_left(word_starts, span.start)
-            last = bisect.bisect_left(word_starts, span.end) - 1
+            first = bisect_left(word_starts, span.start)
+            last = bisect_left(word_starts, span.end) - 1
             rolled = coder.roll_up(named, day)
             self.mentions.append(Mention(span.start, span.end, named, rolled, first, last, alias))
 
@@ -579,10 +591,10 @@ class _Sentence:
     def word(self, index: int) -> str:
         if not self.first_word <= index < self.last_word:
             return ""
-        return self.article[self.words.starts[index] : self.words.ends[index]].casefold()
+        return self.article[self.starts[index] : self.ends[index]].casefold()
 
     def word_index(self, position: int) -> int:
-        return bisect.bisect_left(self.words.starts, position)
+        return bisect.bisect_left(self.starts, position)
 
     def attached(self, mention: Mention) -> str:
         """The letters written onto the first word of a Hebrew or Arabic mention ("ול")."""
@@ -855,11 +867,11 @@ class _Sentence:
                 after = range(start, start + OBJECT_REACH + 1)
                 place = next((i for i in after if self.word(i) in INVOLVEMENT), None)
                 if place is not None and not _CLAUSE_BREAK.search(
-                    self.article, hit.end, self.words.starts[place]
+                    self.article, hit.end, self.starts[place]
                 ):
                     entry = replace(hit.entry, category=Category.RETREAT, symmetric=False)
                     hit = Hit(hit.start, hit.end, replace(entry, kind_hint=""))
-                    object_end = self.words.ends[place]
+                    object_end = self.ends[place]
             found.append(hit)
         return found
 
@@ -1094,7 +1106,7 @@ class _Sentence:
         complement of a noun in another case, as in "делегацию ХАМАС")."""
         previous = self.word(mention.first_word - 1)
         if previous and _CLAUSE_BREAK.search(
-            self.article, self.words.ends[mention.first_word - 1], mention.start
+            self.article, self.ends[mention.first_word - 1], mention.start
         ):
             previous = ""  # "По словам Буданова, Россия передала...": another clause
         if previous:
@@ -1282,13 +1294,13 @@ class _Sentence:
 
 
 def _language_of(text: str, declared: str) -> str:
-    for character in text:
-        if "\u0590" <= character <= "\u05ff":
-            return "he"
-        if "\u0600" <= character <= "\u06ff":
+    """The language of the first Hebrew, Arabic or Cyrillic letter, else the declared one."""
+    found = _SCRIPT_LETTER.search(text)
+    if found is not None:
+        character = found.group()
+        if character >= "\u0600":
             return "ar"
-        if "\u0400" <= character <= "\u04ff":
-            return "ru"
+        return "he" if character >= "\u0590" else "ru"
     return declared if declared in ("en", "ru", "he", "ar") and declared != "ru" else "en"
 
 
