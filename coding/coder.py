@@ -505,9 +505,9 @@ class Coder:
         if any(h.entry.polarity == "stop" and h.start < title_end for h in hits):
             return []
         # A cue inside an actor's name ("Islamic Resistance Movement") is part of the name.
-        hits = [h for h in hits if not _inside_any(h, mentions)]
-        coded: dict[tuple[int, int, str], Coded] = {}
         mention_starts = [m.start for m in mentions]
+        hits = [h for h in hits if not _inside_any(h, mentions, mention_starts)]
+        coded: dict[tuple[int, int, str], Coded] = {}
         hit_starts = [h.start for h in hits]
         for start, end in sentences(article, MAX_SENTENCES):
             if end - start > MAX_SENTENCE_CHARS:
@@ -550,8 +550,9 @@ def _article_text(title: str, text: str) -> str:
     return f"{title}\n{text}"[:MAX_TEXT_CHARS].strip()
 
 
-def _inside_any(hit: Hit, mentions: list[MentionSpan]) -> bool:
-    index = bisect.bisect_right([m.start for m in mentions], hit.start) - 1
+def _inside_any(hit: Hit, mentions: list[MentionSpan], starts: list[int]) -> bool:
+    """Whether ``hit`` lies inside one of ``mentions`` (in order, starting at ``starts``)."""
+    index = bisect.bisect_right(starts, hit.start) - 1
     return index >= 0 and mentions[index].start <= hit.start and hit.end <= mentions[index].end
 
 
@@ -666,6 +667,10 @@ class _Sentence:
             return []
         self.hits = hits
         acts = [h for h in hits if h.entry.polarity == "act"][:MAX_CUES_PER_SENTENCE]
+        negations = [h for h in hits if h.entry.polarity == "negation"]
+        denial = next((h for h in negations if h.entry.category), None)
+        if not acts and denial is None:
+            return []  # no act to code (a speaker's statement needs one too), and no denial
         # Clear verbs first, in text order; weak cues (nouns such as "delegation", words of
         # several senses) only when no clear one has a source and a target. In English and
         # Russian a clear cue before every actor is an opening phrase ("After talks in
@@ -674,9 +679,7 @@ class _Sentence:
         first_actor = self.mentions[0].start
         opening = self.language in ("en", "ru")
         acts.sort(key=lambda h: (h.entry.weight < WEAK_CUE, opening and h.end <= first_actor))
-        negations = [h for h in hits if h.entry.polarity == "negation"]
         reports = [h for h in hits if h.entry.polarity == "report"]
-        denial = next((h for h in negations if h.entry.category), None)
         speaker = self.speaker()
         if speaker is not None:
             # "Захарова: ..." — the colon reports what the speaker says.

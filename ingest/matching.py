@@ -29,6 +29,7 @@ import bisect
 import functools
 import itertools
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -155,11 +156,17 @@ class Words:
             not special or _DECORATED.search(original) is None
         )
         self._variants = special  # then texts are translated to the common spelling
-        self._places = self._exact = None
+        self._places = self._exact = self._parts = None
+        if self._simple and _FOLDS_INTO_A_LETTER not in original:
+            # Folding then changes each letter into one letter and nothing else into one, so
+            # the folded words are the exact words folded: one regex pass makes both.
+            words = _PLAIN_WORD.findall(self._unified(original))
+            self._exact = f" {' '.join(words)} "
+            self.folded = self._exact.casefold()  # as normalise(text)
+            return
         if self._simple:
             self._parts = _PLAIN_WORD.findall(self._unified(folded))
         else:
-            self._parts = None
             self._places = self._places_slowly()
             self._parts = self._places[3]
         self.folded = f" {' '.join(self._parts)} "  # as normalise(text)
@@ -184,9 +191,11 @@ class Words:
             matches = list(_PLAIN_WORD.finditer(self.original))  # simple: no decorations
             starts = [m.start() for m in matches]
             ends = [m.end() for m in matches]
-            parts = self._parts
-            folded_starts = list(itertools.accumulate((len(p) + 1 for p in parts), initial=1))
-            self._places = (starts, ends, folded_starts[: len(parts)], parts)
+            parts = self.folded.split() if self._parts is None else self._parts
+            # Word k starts after the padding space, the k words before it and their k spaces.
+            before = itertools.accumulate(map(len, parts), initial=1)
+            folded_starts = list(map(operator.add, before, range(len(parts))))
+            self._places = (starts, ends, folded_starts, parts)
         return self._places
 
     def _places_slowly(self):
@@ -256,6 +265,8 @@ _DECORATED = re.compile("[" + _DECORATION + "]")
 # makes no variant and no decoration of another letter: checked over all of Unicode.)
 _SPECIAL = _REWRITTEN
 # ``_WORD`` in a text without decorations.
+# The one character that is not a letter but folds into one (the Greek iota subscript).
+_FOLDS_INTO_A_LETTER = "\u0345"
 _PLAIN_WORD = re.compile(r"[^\W_]+")
 
 
