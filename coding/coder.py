@@ -59,6 +59,7 @@ import bisect
 import datetime as dt
 import hashlib
 import html
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -363,6 +364,9 @@ class Lexicon:
 
 
 def _without_overlaps(found: list[tuple[int, int, CueEntry]]) -> list[Hit]:
+    in_order = sorted(found, key=lambda hit: hit[0])
+    if all(hit[1] <= following[0] for hit, following in itertools.pairwise(in_order)):
+        return [Hit(*hit) for hit in in_order]  # the usual case: no two overlap
     found.sort(key=lambda hit: (hit[0] - hit[1], hit[0]))
     chosen: list[tuple[int, int, CueEntry]] = []
     for hit in found:
@@ -492,7 +496,7 @@ class Coder:
         return None
 
     def code(self, title: str, text: str, language: str, day: dt.date) -> list[Coded]:
-        article = _article_text(title, text)
+        article, title_end = _article_text(title, text)
         if not article:
             return []
         words = words_of(article)
@@ -501,7 +505,6 @@ class Coder:
         if not mentions:
             return []
         hits = self.lexicon.hits(words)
-        title_end = len(_clean(title or ""))
         if any(h.entry.polarity == "stop" and h.start < title_end for h in hits):
             return []
         # A cue inside an actor's name ("Islamic Resistance Movement") is part of the name.
@@ -522,6 +525,10 @@ class Coder:
             sentence_hits = hits[
                 bisect.bisect_left(hit_starts, start) : bisect.bisect_left(hit_starts, end)
             ]
+            if not _may_code(sentence_hits) and not (
+                self.lexicon.lemmas and _language_of(article[start:end], language) == "ru"
+            ):
+                continue  # nothing to code, and no Russian lemma cue can add anything
             sentence = _Sentence(self, article, words, start, end, language, day, in_sentence)
             sentence_hits = sentence.with_lemma_hits(sentence_hits)
             for result in sentence.code(sentence_hits, is_title=start < title_end):
@@ -542,12 +549,22 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
 
 
-def _article_text(title: str, text: str) -> str:
-    """The headline and the body as one text; the headline ends its own sentence."""
+def _article_text(title: str, text: str) -> tuple[str, int]:
+    """The headline and the body as one text (the headline ends its own sentence), and where
+    the headline ends."""
     title, text = _clean(title or ""), _clean((text or "")[: MAX_TEXT_CHARS * 4])
     if text.startswith(title) and title:
         text = text[len(title) :].lstrip(" .:-–—\n")
-    return f"{title}\n{text}"[:MAX_TEXT_CHARS].strip()
+    return f"{title}\n{text}"[:MAX_TEXT_CHARS].strip(), len(title)
+
+
+def _may_code(hits: list[Hit]) -> bool:
+    """Whether a sentence with these cues may code anything: it needs an act cue or a denial
+    (see ``_Sentence.code``)."""
+    return any(
+        h.entry.polarity == "act" or (h.entry.polarity == "negation" and h.entry.category)
+        for h in hits
+    )
 
 
 def _inside_any(hit: Hit, mentions: list[MentionSpan], starts: list[int]) -> bool:
