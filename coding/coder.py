@@ -335,7 +335,7 @@ class Lexicon:
         if not matched:
             return []
         found: list[tuple[int, int, CueEntry]] = []
-        for (start, end), (_, _, entries) in zip(words.spans_of(matched), matched, strict=True):
+        for start, end, entries in words.placed(matched):
             found.extend((start, end, entry) for entry in entries)
         return _without_overlaps(found)
 

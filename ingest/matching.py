@@ -236,22 +236,20 @@ class Words:
     def span(self, start: int, end: int, starts: list[int] | None = None) -> tuple[int, int]:
         """The original span of the words from ``start`` to ``end`` in ``folded`` (a hit
         always starts and ends on a word's edge)."""
-        return self.spans_of([(start, end)], starts)[0]
+        return self.placed([(start, end, None)], starts)[0][:2]
 
-    def spans_of(
-        self, hits: Iterable[tuple], starts: list[int] | None = None
-    ) -> list[tuple[int, int]]:
-        """``span`` of each hit's first two items (start and end in ``folded``, or in the text
-        whose word starts are ``starts``), all at once: the word places are looked up once,
-        not per hit."""
+    def placed(self, hits: Iterable[tuple], starts: list[int] | None = None) -> list[tuple]:
+        """Each hit (start, end, value), start and end in ``folded`` (or in the text whose
+        word starts are ``starts``), with its ``span`` in the original text instead: all at
+        once, so that the word places are looked up once, not per hit."""
         original_starts, original_ends, folded_starts, _ = self.places
         starts = folded_starts if starts is None else starts
         bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
         found = []
-        for start, end, *_ in hits:
+        for start, end, value in hits:
             first = bisect_right(starts, start) - 1
             last = bisect_left(starts, end) - 1
-            found.append((original_starts[first], original_ends[max(first, last)]))
+            found.append((original_starts[first], original_ends[max(first, last)], value))
         return found
 
 
@@ -385,13 +383,9 @@ class Gazetteer:
             named = {actors[0][0] for _, _, actors in folded + exact}
             if len(named) < min_actors:
                 return []
-        hits = [
-            (start, end, hit[2])
-            for (start, end), hit in zip(words.spans_of(folded), folded, strict=True)
-        ]
+        hits = words.placed(folded)
         if exact:
-            spans = words.spans_of(exact, words.exact_starts)
-            hits += [(start, end, hit[2]) for (start, end), hit in zip(spans, exact, strict=True)]
+            hits += words.placed(exact, words.exact_starts)
         if not hits:
             return []
         chosen = _longest_without_overlap(hits)
