@@ -16,14 +16,21 @@ task (a worker's fetch). ``manage.py code_articles`` calls it for stored article
 - Bounds: articles go through in batches of ``BATCH_SIZE``, and only the first
   ``MAX_HTML_CHARS`` of a body are read (a 5 MB body costs what 200 kB does); the coder caps
   the pairs per sentence.
+- Durability: what the stage writes is derived from stored articles, so its commits do not
+  wait for the disk (as ingest's bookkeeping commits do not). A database crash can lose the
+  last fraction of a second of coding, never half a batch: those articles are left with no
+  ``ArticleCoding`` row, like articles whose coding task a broker outage lost, and
+  ``missed_articles`` finds both for the ``coding.tasks.code_missed`` sweep.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
@@ -76,6 +83,25 @@ def codable_articles():
     )
 
 
+# The sweep looks back this far, and leaves the latest articles to the tasks still queued.
+MISSED_WINDOW = dt.timedelta(days=2)
+MISSED_GRACE = dt.timedelta(minutes=5)
+
+
+def missed_articles(now: dt.datetime | None = None) -> list[int]:
+    """Codable articles first stored between ``MISSED_WINDOW`` and ``MISSED_GRACE`` ago that
+    were never coded as they read now (a lost coding task, or a coding commit a database crash
+    lost), oldest first."""
+    now = now or timezone.now()
+    return list(
+        codable_articles()
+        .filter(fetched_at__gte=now - MISSED_WINDOW, fetched_at__lt=now - MISSED_GRACE)
+        .exclude(coding__content_hash=F("content_hash"))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
 def code_articles(
     article_ids: Iterable[int],
     *,
@@ -91,23 +117,37 @@ def code_articles(
     batch (each announcement queues a task per story)."""
     coder = coder or get_coder()
     ids = sorted(set(article_ids))  # one order for every worker: locks never cross
+    batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
     summary = CodingSummary()
     changed: set[int] = set()
-    try:
-        for start in range(0, len(ids), BATCH_SIZE):
-            batch = ids[start : start + BATCH_SIZE]
-            summary.add(_code_batch(batch, coder, changed))
-            if progress is not None:
-                progress(len(batch))
-    finally:
-        if changed:
-            # At once, unless the caller holds a transaction: then once it commits.
-            transaction.on_commit(
-                functools.partial(
-                    stories.stories_changed.send, sender=Story, story_ids=sorted(changed)
-                ),
-                robust=True,
-            )
+    # The coder (pure Python) runs one batch ahead in a thread of its own, while this thread
+    # writes the batch before (waiting on the database, which frees the interpreter): the two
+    # halves of the work overlap instead of taking turns. Only this thread uses the database.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coder") as ahead:
+        try:
+            coding = None
+            for number, batch in enumerate(batches):
+                if coding is None:
+                    coding = _start_coding(ahead, batch, coder)
+                loaded, found = coding.result()
+                # The next batch is read now, and coded while this one is written.
+                coding = (
+                    _start_coding(ahead, batches[number + 1], coder)
+                    if number + 1 < len(batches)
+                    else None
+                )
+                summary.add(_store_batch(batch, loaded, found, coder.version, changed))
+                if progress is not None:
+                    progress(len(batch))
+        finally:
+            if changed:
+                # At once, unless the caller holds a transaction: then once it commits.
+                transaction.on_commit(
+                    functools.partial(
+                        stories.stories_changed.send, sender=Story, story_ids=sorted(changed)
+                    ),
+                    robust=True,
+                )
     return summary
 
 
@@ -124,14 +164,11 @@ class _Coded:
         return (self.article["id"], self.coded.source_id, self.coded.target_id, self.coded.category)
 
 
-def _code_batch(batch: list[int], coder: Coder, changed: set[int]) -> CodingSummary:
-    """Code one batch in one transaction; add the stories it changed to ``changed`` once it
-    has committed."""
-    summary = CodingSummary()
-    version = coder.version
+def _start_coding(ahead: ThreadPoolExecutor, batch: list[int], coder: Coder) -> Future:
+    """Read the batch's articles that need coding, and code them in ``ahead``."""
     articles = list(
         Article.objects.filter(id__in=batch)
-        .exclude(coding__coder_version=version, coding__content_hash=F("content_hash"))
+        .exclude(coding__coder_version=coder.version, coding__content_hash=F("content_hash"))
         .annotate(content_head=Substr("content", 1, MAX_HTML_CHARS))
         .values(
             "id",
@@ -145,23 +182,39 @@ def _code_batch(batch: list[int], coder: Coder, changed: set[int]) -> CodingSumm
         )
         .order_by("id")
     )
-    summary.skipped = len(batch) - len(articles)
-    if not articles:
-        return summary
+    return ahead.submit(_code_all, articles, coder)
+
+
+def _code_all(articles: list[dict], coder: Coder) -> tuple[list[dict], list[_Coded]]:
+    """The articles, and what the coder found in them: one interaction per suggestion key
+    (the most confident)."""
     found: dict[tuple, _Coded] = {}
     for article in articles:
         for item in _code_article(article, coder):
             kept = found.get(item.row_key)
             if kept is None or item.coded.confidence > kept.coded.confidence:
                 found[item.row_key] = item
-    summary.coded = len(articles)
+    return articles, list(found.values())
+
+
+def _store_batch(
+    batch: list[int], articles: list[dict], found: list[_Coded], version: str, changed: set[int]
+) -> CodingSummary:
+    """Write one coded batch in one transaction; add the stories it changed to ``changed``
+    once it has committed."""
+    summary = CodingSummary(skipped=len(batch) - len(articles), coded=len(articles))
+    if not articles:
+        return summary
+    # Every statement of the batch is written as index probes (by article, by story, the
+    # story_assign range, the bands' GIN index). On tables not yet analysed (a new
+    # installation, a bulk load) the planner would scan them instead, once per probe.
+    settings = ["SET LOCAL enable_seqscan = off"]
+    if not connection.in_atomic_block:  # else the caller's transaction decides how it commits
+        settings.append("SET LOCAL synchronous_commit = off")  # see the module's docstring
     with transaction.atomic(), connection.cursor() as cursor:
-        # Every statement of the batch is written as index probes (by article, by story, the
-        # story_assign range, the bands' GIN index). On tables not yet analysed (a new
-        # installation, a bulk load) the planner would scan them instead, once per probe.
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("; ".join(settings))
         ids = [article["id"] for article in articles]
-        touched = _write(cursor, ids, list(found.values()), version, summary)
+        touched = _write(cursor, ids, found, version, summary)
         _record_coded(cursor, articles, version)
     changed |= touched
     return summary

@@ -454,11 +454,16 @@ WITH wanted AS MATERIALIZED (
 ), copy AS MATERIALIZED (
     -- Only stored reports in a story count (this batch's are not written yet). (Written
     -- with coalesce so that no index on story_id offers itself in place of the bands'.)
-    SELECT wanted.*, other.story_id
+    -- Each probe's stories once (a wire copy's many reports share one), and only the columns
+    -- the join needs: the rows carried on are what this statement spends its time on.
+    SELECT wanted.probe, wanted.source_id, wanted.target_id, wanted.family, wanted.low,
+           wanted.high, other.story_id
     FROM wanted CROSS JOIN LATERAL (
-        SELECT other.story_id FROM {_SUGGESTION} AS other
-        WHERE other.bands && wanted.bands::bigint[] AND coalesce(other.story_id, 0) > 0
-        LIMIT {NEAR_DUPLICATE_ROWS}
+        SELECT DISTINCT sharing.story_id FROM (
+            SELECT other.story_id FROM {_SUGGESTION} AS other
+            WHERE other.bands && wanted.bands::bigint[] AND coalesce(other.story_id, 0) > 0
+            LIMIT {NEAR_DUPLICATE_ROWS}
+        ) AS sharing
     ) AS other
 )
 SELECT DISTINCT copy.probe, story.id, story.source_id, story.target_id,

@@ -40,3 +40,20 @@ def queue_coding(article_ids: list[int]) -> None:
     ids = list(article_ids)
     for start in range(0, len(ids), TASK_IDS):
         code_articles.delay(ids[start : start + TASK_IDS])
+
+
+@shared_task(
+    name="coding.tasks.code_missed",
+    autoretry_for=DATABASE_UNAVAILABLE,
+    retry_backoff=True,
+    max_retries=3,
+)
+def code_missed() -> str:
+    """The sweep (every few minutes, on beat): code the recent articles whose coding was lost
+    (``stage.missed_articles``)."""
+    missed = stage.missed_articles()
+    if not missed:
+        return "no article missed"
+    summary = stage.code_articles(missed)
+    logger.info("coded %d missed articles: %s", len(missed), summary)
+    return f"missed articles: {len(missed)}; {summary}"
