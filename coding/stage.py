@@ -188,11 +188,23 @@ def _start_coding(ahead: ThreadPoolExecutor, batch: list[int], coder: Coder) -> 
 def _code_all(articles: list[dict], coder: Coder) -> tuple[list[dict], list[_Coded]]:
     """The articles, and what the coder found in them: one interaction per suggestion key
     (the most confident)."""
-    found: dict[tuple, _Coded] = {}
+    coded_articles = []  # (article, its text, what the coder found), for those it found
     for article in articles:
-        for item in _code_article(article, coder):
+        text = article_text(article["summary"], article["content_head"])
+        language = article["language"] or article["feed__language"]
+        coded = coder.code(article["title"], text, language, article["published_at"].date())
+        if coded:
+            coded_articles.append((article, text, coded))
+    # The texts' bands (for near-duplicates) are min-hashed together, for the coded only.
+    bands = stories.texts_bands(
+        [f"{article['title']} {text}" for article, text, _ in coded_articles]
+    )
+    found: dict[tuple, _Coded] = {}
+    for (article, _, coded), article_bands in zip(coded_articles, bands, strict=True):
+        for interaction in coded:
+            item = _Coded(article, interaction, article_bands)
             kept = found.get(item.row_key)
-            if kept is None or item.coded.confidence > kept.coded.confidence:
+            if kept is None or interaction.confidence > kept.coded.confidence:
                 found[item.row_key] = item
     return articles, list(found.values())
 
@@ -218,16 +230,6 @@ def _store_batch(
         _record_coded(cursor, articles, version)
     changed |= touched
     return summary
-
-
-def _code_article(article: dict, coder: Coder) -> list[_Coded]:
-    text = article_text(article["summary"], article["content_head"])
-    language = article["language"] or article["feed__language"]
-    coded = coder.code(article["title"], text, language, article["published_at"].date())
-    if not coded:
-        return []
-    bands = stories.text_bands(f"{article['title']} {text}")
-    return [_Coded(article, item, bands) for item in coded]
 
 
 def article_text(summary: str, content_html: str) -> str:

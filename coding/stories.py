@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import threading
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -79,19 +78,13 @@ SHINGLE_TEXT_CHARS = 3000
 _WORD = re.compile(r"\w+")
 # Stored bands are compared with new ones for as long as the rows live, so the MinHash scheme
 # must not change under them: pyproject pins datasketch 2 (1.x permuted otherwise), and
-# tests/coding/test_stories.py pins the bands of a text.
-# One MinHash per thread, cleared for each text: building one parses its permutations anew,
-# which cost more than hashing a headline. CRC-32 hashes the shingles (the permutations mix
-# its bits); datasketch's default SHA-1 through Python took most of the time.
-_minhashes = threading.local()
-
-
-def _minhash() -> MinHash:
-    minhash = getattr(_minhashes, "minhash", None)
-    if minhash is None:
-        minhash = _minhashes.minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)
-    minhash.clear()
-    return minhash
+# tests/coding/test_stories.py pins the bands of a text and holds texts_bands equal to
+# datasketch's MinHash over the real corpus. CRC-32 hashes the shingles (the permutations mix
+# its bits; datasketch's default SHA-1 through Python took most of the time), and a batch of
+# texts is min-hashed in one pass of numpy (datasketch's MinHash is one text at a time: its
+# per-call overhead cost more than the hashing of a headline).
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32).permutations
+_HASH_TYPE = _PERMUTATIONS.dtype
 
 
 def family_of(category: str) -> str:
@@ -101,24 +94,52 @@ def family_of(category: str) -> str:
 def text_bands(text: str) -> list[int]:
     """The LSH band hashes of ``text`` (signed 64-bit, as PostgreSQL's bigint); none for a
     text too short to have a shingle."""
-    words = _WORD.findall(text[:SHINGLE_TEXT_CHARS].casefold())
-    if len(words) < SHINGLE_WORDS:
-        return []
-    shingles = {
-        " ".join(words[i : i + SHINGLE_WORDS]).encode()
-        for i in range(len(words) - SHINGLE_WORDS + 1)
-    }
-    minhash = _minhash()
-    minhash.update_batch(shingles)
-    rows = np.asarray(minhash.hashvalues).reshape(BANDS, -1)
-    return [
-        int.from_bytes(
-            hashlib.blake2b(bytes([band]) + row.tobytes(), digest_size=8).digest(),
-            "big",
-            signed=True,
+    return texts_bands([text])[0]
+
+
+def texts_bands(texts: list[str]) -> list[list[int]]:
+    """``text_bands`` of each text, min-hashed together."""
+    hashes: list[int] = []
+    starts: list[int] = []  # where each text with shingles starts in ``hashes``
+    shingled: list[int] = []  # which texts have shingles
+    for number, text in enumerate(texts):
+        words = _WORD.findall(text[:SHINGLE_TEXT_CHARS].casefold())
+        if len(words) < SHINGLE_WORDS:
+            continue
+        starts.append(len(hashes))
+        shingled.append(number)
+        # A repeated shingle hashes to the same value: it cannot change a minimum.
+        hashes.extend(
+            zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode())
+            for i in range(len(words) - SHINGLE_WORDS + 1)
         )
-        for band, row in enumerate(rows)
-    ]
+    bands: list[list[int]] = [[] for _ in texts]
+    if not hashes:
+        return bands
+    a, b = _PERMUTATIONS
+    mixed = _fmix32(np.array(hashes, dtype=_HASH_TYPE))
+    # Every shingle under every permutation (wrapping, as datasketch's affine scheme), then
+    # each text's minimum per permutation: rows of (BANDS, rows per band).
+    minima = np.minimum.reduceat(mixed[:, None] * a + b, starts, axis=0)
+    for number, signature in zip(shingled, minima.reshape(len(starts), BANDS, -1), strict=True):
+        bands[number] = [
+            int.from_bytes(
+                hashlib.blake2b(bytes([band]) + row.tobytes(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for band, row in enumerate(signature)
+        ]
+    return bands
+
+
+def _fmix32(hashes: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch mixes a hash before permuting it."""
+    hashes = hashes ^ (hashes >> np.uint32(16))
+    hashes = hashes * np.uint32(0x85EBCA6B)
+    hashes = hashes ^ (hashes >> np.uint32(13))
+    hashes = hashes * np.uint32(0xC2B2AE35)
+    return hashes ^ (hashes >> np.uint32(16))
 
 
 def pair_key(source_id: int, target_id: int, family: str) -> tuple[int, int, str]:

@@ -4,8 +4,15 @@ apart; outlets, languages, confidence and evidence; the lookup is an index probe
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import zlib
+from pathlib import Path
 
+import feedparser
+import numpy as np
 import pytest
+from datasketch import MinHash
 from django.db import connection
 
 from coding import stories
@@ -13,6 +20,8 @@ from coding.models import ReviewStatus, Story, Suggestion
 from coding.stage import code_articles
 from tests.coding.stage_support import ScriptedCoder, actors, article, coded
 from tests.factories import ActorFactory, FeedFactory
+
+REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld"
 
 pytestmark = pytest.mark.django_db
 
@@ -280,6 +289,46 @@ def test_the_bands_of_a_text_stay_what_earlier_runs_stored():
         -4556525327766918325,
     ]
     assert stories.text_bands("Too short") == []
+
+
+def datasketch_bands(text: str) -> list[int]:
+    """The bands as the stage first computed them, one datasketch MinHash per text."""
+    words = re.findall(r"\w+", text[: stories.SHINGLE_TEXT_CHARS].casefold())
+    if len(words) < stories.SHINGLE_WORDS:
+        return []
+    minhash = MinHash(num_perm=stories.NUM_PERM, seed=1, hashfunc=zlib.crc32)
+    minhash.update_batch(
+        " ".join(words[i : i + stories.SHINGLE_WORDS]).encode()
+        for i in range(len(words) - stories.SHINGLE_WORDS + 1)
+    )
+    rows = np.asarray(minhash.hashvalues).reshape(stories.BANDS, -1)
+    return [
+        int.from_bytes(
+            hashlib.blake2b(bytes([band]) + row.tobytes(), digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for band, row in enumerate(rows)
+    ]
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason="shared corpus not beside checkout")
+def test_a_batch_of_real_texts_has_the_bands_datasketch_gives_each_alone():
+    # Min-hashed together in one pass, each text gets exactly the bands its own MinHash gives:
+    # the 663 real headlines and summaries, among short, empty, repeated and 3,000-character
+    # texts (and texts beyond the cut) in one batch.
+    texts = [
+        f"{entry.get('title', '')} {entry.get('summary', '')}"
+        for path in sorted(REALWORLD.iterdir())
+        for entry in feedparser.parse(path.read_bytes()).entries
+    ]
+    assert len(texts) > 600
+    texts[10:10] = ["", "Too short", "one two three", "word " * 2000, "Ünïcödé ΣΊΣΥΦΟΣ " * 300]
+    texts.append(texts[0])
+
+    assert stories.texts_bands(texts) == [datasketch_bands(text) for text in texts]
+    assert stories.texts_bands([]) == []
+    assert stories.texts_bands(["", "a b"]) == [[], []]
 
 
 def test_a_copy_shares_bands_and_a_rewrite_does_not():
