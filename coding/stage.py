@@ -45,6 +45,7 @@ from coding.coder import Coded, Coder, get_coder
 from coding.models import ArticleCoding, ReviewStatus, Story, Suggestion
 from ingest.models import Article, Mention
 from ingest.sanitising import plain_text
+from relwatch import sql
 
 BATCH_SIZE = 200
 # A news article's interactions are in its first screens; past this the body is not read.
@@ -250,7 +251,7 @@ def _write(
     """Place the batch's new suggestions in stories, upsert every suggestion (a new one with
     its story), and remove the pending ones no longer found, under the locks of every pair
     they touch. Returns the stories that changed (some may have been deleted, left empty)."""
-    cursor.execute(_EXISTING_SQL, [article_ids])
+    cursor.execute(_EXISTING_SQL, [sql.array(article_ids)])
     existing = {(article_id, *key): story_id for article_id, *key, story_id in cursor.fetchall()}
     keys = {
         stories.pair_key(
@@ -300,7 +301,7 @@ def _write(
     coded_before = sorted({article_id for article_id, *_ in existing})
     removed = []
     if coded_before:
-        cursor.execute(_REMOVE_SQL, [coded_before, *_key_columns(found)])
+        cursor.execute(_REMOVE_SQL, [sql.array(coded_before), *_key_columns(found)])
         removed = cursor.fetchall()
     summary.removed = len(removed)
     touched |= {story_id for (story_id,) in removed}
@@ -309,13 +310,14 @@ def _write(
     return changed
 
 
-def _key_columns(found: list[_Coded]) -> list[list]:
+def _key_columns(found: list[_Coded]) -> list[str]:
     keys = [item.row_key for item in found]
-    return [list(column) for column in zip(*keys, strict=True)] if keys else [[], [], [], []]
+    columns = zip(*keys, strict=True) if keys else [[], [], [], []]
+    return [sql.array(column) for column in columns]
 
 
 def _upsert_params(found: list[_Coded], version: str, assigned: dict[tuple, int]) -> list:
-    """_UPSERT_SQL's parameters: one array per column of ``_COLUMNS``, a value per row.
+    """_UPSERT_SQL's parameters: one array literal per column of ``_COLUMNS``, a value per row.
     ``assigned``: the story each placed row's key was given."""
     batch = {
         "status": ReviewStatus.PENDING.value,
@@ -332,7 +334,7 @@ def _upsert_params(found: list[_Coded], version: str, assigned: dict[tuple, int]
             columns.append([_ROW_VALUES[column](item) for item in found])
         else:
             columns.append([getattr(item.coded, column) for item in found])
-    return columns
+    return [sql.array(column) for column in columns]
 
 
 def _record_coded(cursor, articles: list[dict], version: str) -> None:
@@ -340,9 +342,9 @@ def _record_coded(cursor, articles: list[dict], version: str) -> None:
         _RECORD_SQL,
         [
             timezone.now(),
-            [article["id"] for article in articles],
-            [version] * len(articles),
-            [article["content_hash"] for article in articles],
+            sql.array([article["id"] for article in articles]),
+            sql.array([version] * len(articles)),
+            sql.array([article["content_hash"] for article in articles]),
         ],
     )
 
@@ -354,7 +356,7 @@ _CODING = connection.ops.quote_name(ArticleCoding._meta.db_table)
 
 _EXISTING_SQL = (
     f"SELECT article_id, source_id, target_id, category, story_id FROM {_SUGGESTION} "
-    "WHERE article_id = ANY(%s)"
+    "WHERE article_id = ANY(%s::bigint[])"
 )
 
 # The columns the stage writes: every concrete field of Suggestion but the row's id, so that a
@@ -389,7 +391,7 @@ _ROW_VALUES: dict[str, Callable[[_Coded], object]] = {
     "confidence": lambda item: min(max(item.coded.confidence, 0.0), 1.0),
     "cue": lambda item: item.coded.cue[:CUE_MAX],
     "spans": lambda item: json.dumps(item.coded.spans),
-    "bands": lambda item: "{" + ",".join(map(str, item.bands)) + "}",
+    "bands": lambda item: sql.array(item.bands),
 }
 
 

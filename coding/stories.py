@@ -20,6 +20,7 @@ never open two stories for the same interaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import zlib
@@ -37,6 +38,7 @@ from django.dispatch import Signal
 from coding.models import ReviewStatus, Story, Suggestion
 from ingest.models import Article
 from relations.categories import Category
+from relwatch import sql
 
 # Close kin: what an analyst would call "the same interaction" when two outlets code one
 # event differently. Talks, agreements and cooperation are one exchange (a meeting reported as
@@ -154,7 +156,7 @@ def lock_pairs(cursor, keys: Iterable[tuple[int, int, str]]) -> None:
     two workers wait for each other instead of deadlocking)."""
     numbers = sorted({_lock_number(key) for key in keys})
     if numbers:
-        cursor.execute(_LOCK_SQL, [numbers])
+        cursor.execute(_LOCK_SQL, [sql.array(numbers)])
         cursor.fetchall()
 
 
@@ -179,12 +181,12 @@ class Member:
     seen: dt.datetime  # the article's date
     bands: list[int]
 
-    @property
+    @functools.cached_property
     def family(self) -> str:
         return FAMILY_OF[self.category]
 
-    @property
-    def key(self) -> tuple[int, int, str]:
+    @functools.cached_property
+    def key(self) -> tuple[int, int, str]:  # read many times while placing
         return pair_key(self.source_id, self.target_id, self.family)
 
 
@@ -314,11 +316,11 @@ def stories_near_params(rows: list[tuple]) -> dict:
     """_STORIES_NEAR_SQL's parameters for (source, target, family, low, high) rows."""
     sources, targets, families, lows, highs = (list(c) for c in zip(*rows, strict=True))
     return {
-        "sources": sources,
-        "targets": targets,
-        "families": families,
-        "lows": lows,
-        "highs": highs,
+        "sources": sql.array(sources),
+        "targets": sql.array(targets),
+        "families": sql.array(families),
+        "lows": sql.array(lows),
+        "highs": sql.array(highs),
         "span": MAX_SPAN,
         "pending": ReviewStatus.PENDING.value,
     }
@@ -340,7 +342,7 @@ def _near_duplicate_stories(
         (
             number,
             *key,
-            "{" + ",".join(map(str, bands)) + "}",
+            sql.array(bands),
             min(m.seen for m in group) - NEAR_DUPLICATE_SPAN,
             max(m.seen for m in group) + NEAR_DUPLICATE_SPAN,
         )
@@ -348,8 +350,8 @@ def _near_duplicate_stories(
     ]
     cursor.execute(
         _NEAR_DUPLICATES_SQL,
-        [list(column) for column in zip(*rows, strict=True)]
-        + [list(SYMMETRIC_FAMILIES), ReviewStatus.PENDING],
+        [sql.array(column) for column in zip(*rows, strict=True)]
+        + [sql.array(SYMMETRIC_FAMILIES), ReviewStatus.PENDING],
     )
     groups = list(probes.values())
     found: dict[tuple, list[int]] = defaultdict(list)
@@ -394,8 +396,8 @@ def refresh(cursor, story_ids: Iterable[int]) -> int:
     ids = sorted(set(story_ids) - {None})
     if not ids:
         return 0
-    cursor.execute(_REFRESH_SQL, [ids, ReviewStatus.PENDING])
-    cursor.execute(_DELETE_EMPTY_SQL, [ids, ReviewStatus.PENDING])
+    cursor.execute(_REFRESH_SQL, [sql.array(ids), ReviewStatus.PENDING])
+    cursor.execute(_DELETE_EMPTY_SQL, [sql.array(ids), ReviewStatus.PENDING])
     return cursor.rowcount
 
 

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from ingest.matching import classify, get_gazetteer
 from ingest.models import Article, Feed, Mention
 from ingest.parsing import ParsedEntry
+from relwatch import sql
 
 # Fields an update rewrites; review status, linked event, duplicate mark and the first fetch
 # time belong to the article, not to the feed's current copy of it.
@@ -89,7 +90,7 @@ def store_entries(
     # No savepoint inside a caller's transaction (the fetch's): two round trips fewer, and an
     # error rolls the whole fetch back anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_EXISTING_SQL, [list(hashes), feed.pk])
+        cursor.execute(_EXISTING_SQL, [sql.array(hashes), feed.pk])
         existing = {
             guid: (article_id, stored_hash, date)
             for guid, article_id, stored_hash, date in cursor.fetchall()
@@ -154,14 +155,14 @@ def store_entries(
 
         ids: dict[str, int] = {}  # guid → id, inserted or updated
         for batch in _batches(rows):
-            cursor.execute(_UPSERT_SQL, [list(column) for column in zip(*batch, strict=True)])
+            cursor.execute(_UPSERT_SQL, [sql.array(column) for column in zip(*batch, strict=True)])
             ids.update(cursor.fetchall())
         result.article_ids = [
             ids[guid] for guid, mentions in mentions_by_guid.items() if mentions or guid in existing
         ]
         updated_ids = [existing[entry.guid][0] for entry in to_write if entry.guid in existing]
         if updated_ids:
-            cursor.execute(_DELETE_MENTIONS_SQL, [updated_ids])
+            cursor.execute(_DELETE_MENTIONS_SQL, [sql.array(updated_ids)])
         mention_columns: tuple[list, ...] = ([], [], [], [])
         for guid, mentions in mentions_by_guid.items():
             article_id = ids[guid]
@@ -171,7 +172,7 @@ def store_entries(
                 mention_columns[2].append(match.count)
                 mention_columns[3].append(match.alias[:200])
         if mention_columns[0]:
-            cursor.execute(_INSERT_MENTIONS_SQL, list(mention_columns))
+            cursor.execute(_INSERT_MENTIONS_SQL, [sql.array(column) for column in mention_columns])
     return result
 
 
@@ -199,13 +200,14 @@ def _first_articles_elsewhere(cursor, feed: Feed, urls: set[str]) -> dict[str, i
     """Canonical URL → the first article with it from another feed, in one query."""
     if not urls:
         return {}
-    cursor.execute(_FIRST_ELSEWHERE_SQL, [feed.pk, list(urls)])
+    cursor.execute(_FIRST_ELSEWHERE_SQL, [feed.pk, sql.array(urls)])
     return {url: first for url, first in cursor.fetchall() if first is not None}
 
 
-# The writes are plain SQL with one array per column: this is the hot path of every fetch, and
-# building a model instance per row and a placeholder per value cost more than the database
-# work. Names come from the models, so a renamed table or column still lines up.
+# The writes are plain SQL with one array per column, each sent as one array literal
+# (relwatch.sql.array): this is the hot path of every fetch, and building a model instance per
+# row and a placeholder (or a quoted value) per value cost more than the database work. Names
+# come from the models, so a renamed table or column still lines up.
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
