@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 
 from relations.models import Actor
 from relwatch import services
-from relwatch.caching import bump_data_version
+from relwatch.caching import bump_data_version, end_request_memo
 from relwatch.config import cache_location, database_url
 from tests.factories import ActorFactory
 
@@ -24,7 +24,12 @@ from tests.faults.services import CeleryProcess, django_env
 @pytest.fixture(autouse=True)
 def fresh_derived_caches():
     """Each test sees its own data: derived answers (graph, counts) are cached in Redis under
-    the data version, which only a commit bumps, and a test's data is never committed."""
+    the data version, which only a commit bumps, and a test's data is never committed.
+
+    Each test also starts outside a web request: a streamed response left unread (an
+    export) never sends request_finished, and its request memo would otherwise keep the
+    versions and newest ids it read for every later test of the process."""
+    end_request_memo()
     bump_data_version()
 
 
