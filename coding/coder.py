@@ -84,6 +84,8 @@ from relations.lexicon import WEAK_CUE, CueEntry, current_cues, lexicon_state
 from relwatch import caching
 
 MAX_TEXT_CHARS = 5_000
+# Of a text (before its tags are stripped), the most the coder reads to find those characters.
+MAX_INPUT_CHARS = MAX_TEXT_CHARS * 4
 MAX_SENTENCES = 60
 MAX_SENTENCE_CHARS = 2_000
 MAX_MENTIONS_PER_SENTENCE = 12
@@ -552,7 +554,7 @@ def _clean(text: str) -> str:
 def _article_text(title: str, text: str) -> tuple[str, int]:
     """The headline and the body as one text (the headline ends its own sentence), and where
     the headline ends."""
-    title, text = _clean(title or ""), _clean((text or "")[: MAX_TEXT_CHARS * 4])
+    title, text = _clean(title or ""), _clean((text or "")[:MAX_INPUT_CHARS])
     if text.startswith(title) and title:
         text = text[len(title) :].lstrip(" .:-–—\n")
     return f"{title}\n{text}"[:MAX_TEXT_CHARS].strip(), len(title)

@@ -41,7 +41,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from coding import stories
-from coding.coder import Coded, Coder, get_coder
+from coding.coder import MAX_INPUT_CHARS, Coded, Coder, get_coder
 from coding.models import ArticleCoding, ReviewStatus, Story, Suggestion
 from ingest.models import Article, Mention
 from ingest.sanitising import plain_text
@@ -52,11 +52,11 @@ from relwatch import sql
 # coded the 50-feed bench in 0.65 of feedparser's time where 200 took 0.72. Memory is bounded
 # by the read below: 500 heads of at most 60,000 characters, and the next batch's.
 BATCH_SIZE = 500
-# A news article's interactions are in its first screens: the coder reads the first 5,000
-# characters of headline and text (coder.MAX_TEXT_CHARS), so the stage reads what can hold
-# them, HTML markup included, and not the rest of a long body.
-MAX_HTML_CHARS = 60_000
-MAX_TEXT_CHARS = 20_000
+# A news article's interactions are in its first screens: the coder reads no more than
+# coder.MAX_INPUT_CHARS of a text, so the stage reads a body's head that can hold that much
+# text, HTML markup included, and not the rest of a long body.
+MAX_TEXT_CHARS = MAX_INPUT_CHARS
+MAX_HTML_CHARS = 3 * MAX_TEXT_CHARS
 
 
 @dataclass
@@ -317,9 +317,7 @@ def _write(
 
 
 def _key_columns(found: list[_Coded]) -> list[str]:
-    keys = [item.row_key for item in found]
-    columns = zip(*keys, strict=True) if keys else [[], [], [], []]
-    return [sql.array(column) for column in columns]
+    return sql.columns([item.row_key for item in found], width=4)
 
 
 def _upsert_params(found: list[_Coded], version: str, assigned: dict[tuple, int]) -> list:
@@ -348,9 +346,10 @@ def _record_coded(cursor, articles: list[dict], version: str) -> None:
         _RECORD_SQL,
         [
             timezone.now(),
-            sql.array([article["id"] for article in articles]),
-            sql.array([version] * len(articles)),
-            sql.array([article["content_hash"] for article in articles]),
+            *sql.columns(
+                [(article["id"], version, article["content_hash"]) for article in articles],
+                width=3,
+            ),
         ],
     )
 

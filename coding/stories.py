@@ -314,13 +314,13 @@ def _stories_near(cursor, members: list[Member]) -> list[_Candidate]:
 
 def stories_near_params(rows: list[tuple]) -> dict:
     """_STORIES_NEAR_SQL's parameters for (source, target, family, low, high) rows."""
-    sources, targets, families, lows, highs = (list(c) for c in zip(*rows, strict=True))
+    sources, targets, families, lows, highs = sql.columns(rows, width=5)
     return {
-        "sources": sql.array(sources),
-        "targets": sql.array(targets),
-        "families": sql.array(families),
-        "lows": sql.array(lows),
-        "highs": sql.array(highs),
+        "sources": sources,
+        "targets": targets,
+        "families": families,
+        "lows": lows,
+        "highs": highs,
         "span": MAX_SPAN,
         "pending": ReviewStatus.PENDING.value,
     }
@@ -350,8 +350,7 @@ def _near_duplicate_stories(
     ]
     cursor.execute(
         _NEAR_DUPLICATES_SQL,
-        [sql.array(column) for column in zip(*rows, strict=True)]
-        + [sql.array(SYMMETRIC_FAMILIES), ReviewStatus.PENDING],
+        [*sql.columns(rows, width=7), sql.array(SYMMETRIC_FAMILIES), ReviewStatus.PENDING],
     )
     groups = list(probes.values())
     found: dict[tuple, list[int]] = defaultdict(list)

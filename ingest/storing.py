@@ -155,7 +155,7 @@ def store_entries(
 
         ids: dict[str, int] = {}  # guid → id, inserted or updated
         for batch in _batches(rows):
-            cursor.execute(_UPSERT_SQL, [sql.array(column) for column in zip(*batch, strict=True)])
+            cursor.execute(_UPSERT_SQL, sql.columns(batch, width=len(_ARTICLE_COLUMNS)))
             ids.update(cursor.fetchall())
         result.article_ids = [
             ids[guid] for guid, mentions in mentions_by_guid.items() if mentions or guid in existing

@@ -30,14 +30,16 @@ def array(values: Iterable) -> str:
     return "{" + ",".join([_element(value) for value in values]) + "}"
 
 
+def columns(rows: Iterable[tuple], width: int) -> list[str]:
+    """Rows of ``width`` values as one array literal per column (``width`` empty arrays for
+    no rows)."""
+    return [array(column) for column in zip(*rows, strict=True)] or ["{}"] * width
+
+
 def _text(value: str) -> str:
     if '"' in value or "\\" in value:
         value = value.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + value + '"'
-
-
-def _null(_value: None) -> str:
-    return "NULL"
 
 
 def _iso(value: dt.date) -> str:
@@ -49,7 +51,7 @@ _FORMATS: dict[type, Callable[[object], str]] = {
     int: int.__repr__,
     float: float.__repr__,  # exact; "inf", "-inf" and "nan" read back as themselves
     bool: lambda value: "t" if value else "f",
-    type(None): _null,
+    type(None): lambda _value: "NULL",
     dt.datetime: _iso,
     dt.date: _iso,
 }
@@ -62,8 +64,6 @@ def _element(value: object) -> str:
     # Subclasses: a TextChoices member, a numpy integer, an aware datetime's subclass...
     if isinstance(value, str):
         return _text(str.__str__(value))
-    if isinstance(value, bool):
-        return "t" if value else "f"
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):

@@ -26,9 +26,10 @@ def fresh_derived_caches():
     """Each test sees its own data: derived answers (graph, counts) are cached in Redis under
     the data version, which only a commit bumps, and a test's data is never committed.
 
-    Each test also starts outside a web request: a streamed response left unread (an
-    export) never sends request_finished, and its request memo would otherwise keep the
-    versions and newest ids it read for every later test of the process."""
+    Each test also starts outside a web request: a response the test client never closes
+    (a file followed to, as the favicon's; the API fuzzer's calls) never sends
+    request_finished, and its request memo would otherwise keep the versions and newest ids
+    it read for every later test of the process."""
     end_request_memo()
     bump_data_version()
 

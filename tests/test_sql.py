@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from relwatch.sql import array
+from relwatch.sql import array, columns
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,8 @@ def test_a_row_of_arrays_travels_as_text_and_casts_back():
 def test_an_empty_column_is_an_empty_array():
     assert array([]) == "{}"
     assert _read_back([], "text") == []
+    assert columns([], width=3) == ["{}", "{}", "{}"]
+    assert columns([(1, "a"), (2, None)], width=2) == ["{1,2}", '{"a",NULL}']
 
 
 def test_a_value_it_cannot_write_is_refused_by_name():
